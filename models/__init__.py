@@ -1,0 +1,15 @@
+"""SQLAlchemy models. This package imports nothing of the project's other packages."""
+from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
+from .base import Base, Money, Rate, UtcDateTime, db, utcnow
+from .household import CATEGORIES, Household
+from .loan import GRADES, LOAN_KINDS, LOAN_STATUSES, OPEN_STATUSES, OUTSTANDING_STATUSES, RISK_CLASSES, Loan
+from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
+from .policy import LprRate, PolicySetting
+from .process import HumanTask, ProcessInstance, ProcessVersion
+
+__all__ = [
+    "GENESIS_HASH", "AuditChainHead", "AuditEvent", "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
+    "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
+    "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
+    "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "ProcessInstance", "ProcessVersion",
+]

@@ -1,0 +1,84 @@
+"""Declarative base, the Flask-SQLAlchemy handle and the column types shared by every table."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC (business dates are derived in Asia/Shanghai)."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store timezone-aware timestamps")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Money(sa.types.TypeDecorator):
+    """Yuan with two decimals (``Numeric(14,2)``), ``Decimal`` in Python, rounded to the fen.
+
+    SQLite has no decimal type: there the column is a REAL and the value is turned back into an
+    exact ``Decimal`` at the column's scale on the way out (sums stay far inside float precision).
+    """
+
+    impl = sa.Numeric(14, 2)
+    cache_ok = True
+    quantum = Decimal("0.01")
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Numeric(asdecimal=False))
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        return float(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(self.quantum)
+
+
+class Rate(Money):
+    """An annual rate in percent with four decimals (``Numeric(7,4)``), e.g. ``3.4500``."""
+
+    impl = sa.Numeric(7, 4)
+    quantum = Decimal("0.0001")

@@ -1,0 +1,38 @@
+"""The household list (脱贫人口 / 边缘易致贫户) kept by the rural-revitalisation bureau."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .base import Base, UtcDateTime, utcnow
+from .organisation import Township, Village
+
+CATEGORIES = ("poverty_lifted", "marginal")  # 脱贫户, 边缘易致贫户
+
+
+class Household(Base):
+    """A registered household (以户为单位), known by the resident ID of its head.
+
+    ``removed`` marks a household taken off the list; ``dishonest`` puts it on the
+    dishonest-debtor list (失信债务人名单) after malicious default.
+    """
+
+    __tablename__ = "households"
+    __table_args__ = (sa.CheckConstraint(sa.column("category").in_(CATEGORIES), name="known_category"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    id_number: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    township_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("townships.id"), index=True)
+    village_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("villages.id"))
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    removed: so.Mapped[bool] = so.mapped_column(default=False)
+    removed_reason: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    dishonest: so.Mapped[bool] = so.mapped_column(default=False)
+    dishonest_reason: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    township: so.Mapped[Township] = so.relationship()
+    village: so.Mapped[Village | None] = so.relationship()

@@ -1,0 +1,86 @@
+"""Deployed process versions, running instances and the inbox projection of their human tasks."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .base import Base, UtcDateTime, utcnow
+from .organisation import User
+
+
+class ProcessVersion(Base):
+    """One deployed version of a process: its BPMN and DMN sources, stored once, with their hash."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (sa.UniqueConstraint("process_key", "version"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    process_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    version: so.Mapped[int]
+    sources: so.Mapped[dict] = so.mapped_column(sa.JSON)  # file name -> XML text
+    source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    comment: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    deployed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    deployed_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    deployed_by: so.Mapped[User | None] = so.relationship()
+
+    @classmethod
+    def latest(cls, process_key: str) -> sa.Select:
+        return sa.select(cls).where(cls.process_key == process_key).order_by(cls.version.desc()).limit(1)
+
+
+class ProcessInstance(Base):
+    """A running (or finished) process: its serialized state without the spec.
+
+    ``version`` is the optimistic-lock counter: a save that finds another version than it loaded
+    fails with ``ConcurrentUpdateError``. ``next_timer_at`` lets the timer worker pick due
+    instances with an index instead of loading every state.
+    """
+
+    __tablename__ = "process_instances"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    process_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_versions.id"), index=True)
+    loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")  # running|completed|error
+    end_event: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    state: so.Mapped[str] = so.mapped_column(sa.Text)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    next_timer_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime, index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    process_version: so.Mapped[ProcessVersion] = so.relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """The inbox projection of one ready (or done) user task: who may act on it and when it is due.
+
+    A user's inbox is one indexed query on (state, role, bank, township); no workflow state is
+    deserialized to list tasks.
+    """
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        sa.Index("ix_human_tasks_inbox", "state", "role", "bank_id", "township_id"),
+        sa.UniqueConstraint("spiff_task_id"),
+    )
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    process_instance_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_instances.id"), index=True)
+    loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
+    spiff_task_id: so.Mapped[str] = so.mapped_column(sa.String(36))
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))  # the BPMN task id, e.g. approve_loan
+    title: so.Mapped[str] = so.mapped_column(sa.String(128))
+    form: so.Mapped[str] = so.mapped_column(sa.String(64))
+    role: so.Mapped[str] = so.mapped_column(sa.String(32))
+    township_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("townships.id"))
+    bank_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("banks.id"))
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready")  # ready|completed|cancelled
+    assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    due_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    completed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    assignee: so.Mapped[User | None] = so.relationship(foreign_keys=[assignee_id])
+    completed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[completed_by_id])

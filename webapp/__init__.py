@@ -1,0 +1,65 @@
+"""The Flask application: ``create_app`` wires configuration, extensions, blueprints and commands."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from models import db
+
+from .config import Config, TestConfig
+from .extensions import babel, csrf, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(TestConfig if test_config is not None else Config)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microcredit.db")
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY is not set (make run creates one in instance/secret_key)")
+    _init_extensions(app)
+    _register_blueprints(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL, a busy timeout and foreign keys on every SQLite connection."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        @sa.event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import home
+
+    app.register_blueprint(home.bp)

@@ -1,0 +1,70 @@
+"""``flask --app webapp …`` commands: setup, seed-demo, users create, audit verify."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from models import db
+from workflows import accounts, audit, demo_data, reference_data
+from workflows.errors import FormInvalidError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+@click.command("setup")
+def setup_command() -> None:
+    """Load the LPR history, default policy settings and deploy the bundled diagrams (idempotent)."""
+    counts = reference_data.install()
+    db.session.commit()
+    click.echo(f"LPR publications added: {counts['lpr']}; settings added: {counts['settings']}; "
+               f"processes deployed: {counts['versions']}")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Townships, banks, demo users (password Demo-2026!), households and loans at every stage."""
+    if demo_data.already_seeded():
+        click.echo("demo data already present; nothing done")
+        return
+    summary = demo_data.seed()
+    click.echo("demo data created: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role code; repeat for several.")
+@click.option("--township", default=None, help="Township code (township clerks).")
+@click.option("--bank", default=None, help="Bank code (bank officers and approvers).")
+@click.option("--name", "display_name", default=None, help="Display name.")
+def create_user_command(username, roles, township, bank, display_name) -> None:
+    """Create USERNAME; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        accounts.create_user(username, password, list(roles), township=township, bank=bank,
+                             display_name=display_name)
+    except FormInvalidError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"user {username} created with roles {', '.join(roles)}")
+
+
+@audit_cli.command("verify")
+def verify_command() -> None:
+    """Walk the hash chain; exit 1 naming the first broken event if any row was changed or removed."""
+    report = audit.verify()
+    if report.ok:
+        click.echo(f"audit trail intact: {report.checked} events verified")
+        return
+    click.echo(f"audit trail BROKEN at event {report.broken_event_id}: {report.reason} "
+               f"({report.checked} events verified before it)", err=True)
+    sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (setup_command, seed_demo_command, users_cli, audit_cli):
+        app.cli.add_command(command)

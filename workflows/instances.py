@@ -1,0 +1,130 @@
+"""Load and save process instances, and keep the inbox projection (``human_tasks``) in step."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from models import HumanTask, Loan, ProcessInstance, ProcessVersion, db
+
+from . import clock, engine
+from .errors import ConcurrentUpdateError, NotFoundError, ProcessError
+
+
+@dataclass
+class LoadedInstance:
+    """A process instance row with its workflow deserialized onto the cached spec."""
+
+    row: ProcessInstance
+    workflow: BpmnWorkflow
+    loaded_version: int
+
+
+def latest_version(process_key: str) -> ProcessVersion:
+    version = db.session.scalars(ProcessVersion.latest(process_key)).first()
+    if version is None:
+        raise ProcessError(f"process {process_key!r} is not deployed; run `flask --app webapp deploy`")
+    return version
+
+
+def start(process_key: str, loan: Loan | None, data: dict) -> LoadedInstance:
+    """A new instance on the newest deployed version, run up to its first wait."""
+    version = latest_version(process_key)
+    workflow = engine.new_workflow(engine.SPECS.get(version), data)
+    row = ProcessInstance(process_version=version, loan_id=loan.id if loan else None, state="")
+    engine.run_engine(workflow)
+    return LoadedInstance(row, workflow, loaded_version=0)
+
+
+def load(instance_id: int, expected_version: int | None = None) -> LoadedInstance:
+    row = db.session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFoundError(f"process instance {instance_id}")
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrentUpdateError("the loan changed since you opened it")
+    parsed = engine.SPECS.get(row.process_version)
+    return LoadedInstance(row, engine.load_state(parsed, row.state), row.version)
+
+
+def save(loaded: LoadedInstance) -> None:
+    """Write the state back; a concurrent save of the same instance raises ``ConcurrentUpdateError``."""
+    row, workflow = loaded.row, loaded.workflow
+    row.state = engine.dump_state(workflow)
+    row.next_timer_at = engine.next_timer_at(workflow)
+    if workflow.completed:
+        row.status, row.end_event = "completed", reached_end(workflow)
+    if row.id is None:
+        db.session.add(row)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentUpdateError("somebody else completed this step first") from exc
+
+
+def _end_task(workflow: BpmnWorkflow):
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    return ends[-1] if ends else None
+
+
+def reached_end(workflow: BpmnWorkflow) -> str | None:
+    """The id of the end event the top-level process finished on."""
+    end = _end_task(workflow)
+    return end.task_spec.bpmn_id if end else None
+
+
+def find_ready_task(loaded: LoadedInstance, spiff_task_id: str):
+    """The ready user task with this id, or ``ConcurrentUpdateError`` if it moved on meanwhile."""
+    spiff_task = loaded.workflow.get_task_from_id(UUID(spiff_task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise ConcurrentUpdateError("the task is no longer waiting")
+    return spiff_task
+
+
+def status_after_step(loaded: LoadedInstance, created: list[HumanTask]) -> str | None:
+    """The loan status the diagram names (``loan_status``) for the tasks just made ready or the end reached."""
+    status = None
+    ids = {row.spiff_task_id for row in created}
+    for spiff_task in engine.ready_user_tasks(loaded.workflow):
+        if str(spiff_task.id) in ids:
+            status = engine.task_properties(spiff_task).get("loan_status") or status
+    end = _end_task(loaded.workflow) if loaded.workflow.completed else None
+    if end is not None:
+        status = engine.task_properties(end).get("loan_status") or status
+    return status
+
+
+def refresh_inbox(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
+    """Insert rows for newly ready user tasks, cancel rows whose task is no longer ready.
+
+    Returns the rows of tasks that became ready in this step.
+    """
+    ready = {str(t.id): t for t in engine.ready_user_tasks(loaded.workflow)}
+    open_rows = db.session.scalars(
+        sa.select(HumanTask).where(HumanTask.process_instance_id == loaded.row.id, HumanTask.state == "ready")
+    ).all()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.state = "cancelled"
+    known = {row.spiff_task_id for row in open_rows}
+    created = [_inbox_row(loaded.row, loan, t) for key, t in ready.items() if key not in known]
+    db.session.add_all(created)
+    db.session.flush()
+    return created
+
+
+def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task) -> HumanTask:
+    props, now = engine.task_properties(spiff_task), clock.now()
+    spec = spiff_task.task_spec
+    return HumanTask(
+        process_instance_id=instance.id, loan_id=loan.id if loan else None, spiff_task_id=str(spiff_task.id),
+        name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, form=props.get("form", ""),
+        role=spec.lane or "", township_id=loan.township_id if loan else None,
+        bank_id=loan.bank_id if loan else None, created_at=now,
+        due_at=engine.due_at(props.get("due_period"), now),
+    )

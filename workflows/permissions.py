@@ -1,0 +1,42 @@
+"""Who may act on and see what: small named predicates shared by services, views and templates."""
+from __future__ import annotations
+
+from models import HumanTask, Loan, User
+
+BANK_ROLES = frozenset({"bank_officer", "bank_approver"})
+TOWNSHIP_ROLES = frozenset({"township_clerk"})
+DISTRICT_READERS = frozenset({"rural_bureau", "finance_bureau", "supervisor", "admin"})
+
+
+def in_scope(user: User, role: str, township_id: int | None, bank_id: int | None) -> bool:
+    """``user`` holds ``role`` and the object lies inside that role's township or bank."""
+    if not user.is_active or not user.has_role(role):
+        return False
+    if role in TOWNSHIP_ROLES:
+        return township_id is not None and user.township_id == township_id
+    if role in BANK_ROLES:
+        return bank_id is not None and user.bank_id == bank_id
+    return True
+
+
+def may_act_on_task(user: User, task: HumanTask) -> bool:
+    """The task is in the user's role and scope, and not claimed by a colleague."""
+    if task.assignee_id not in (None, user.id):
+        return False
+    return in_scope(user, task.role, task.township_id, task.bank_id)
+
+
+def may_view_loan(user: User, loan: Loan) -> bool:
+    """District roles see every loan; a clerk the loans of their township; bank staff their bank's."""
+    if not user.is_active:
+        return False
+    if user.roles & DISTRICT_READERS:
+        return True
+    if "township_clerk" in user.roles and user.township_id == loan.township_id:
+        return True
+    return bool(user.roles & BANK_ROLES) and user.bank_id == loan.bank_id
+
+
+def acting_role(user: User) -> str | None:
+    """The role recorded for actions not tied to a task: the user's first role in a stable order."""
+    return sorted(user.roles)[0] if user.roles else None

@@ -1,0 +1,94 @@
+"""Policy figures read from data: the LPR in force, dated settings, household facts for DMN ``loan_policy``.
+
+The numbers themselves live in the DMN tables (``workflows/bpmn/*.dmn``), the ``lpr_rates`` table
+and the ``policy_settings`` table; this module only reads them.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from models import OUTSTANDING_STATUSES, Household, Loan, LprRate, PolicySetting, db
+
+from . import resident_id
+from .errors import PolicyViolationError
+
+SETTING_KEYS = {
+    "subsidised_principal_cap": "每户贴息本金上限 (元)",
+    "covered_principal_cap": "每户风险补偿本金上限 (元)",
+    "subsidy_share": "贴息比例 (0–1)",
+}
+
+
+class MissingPolicyDataError(LookupError):
+    """No LPR publication or setting is in force on the asked day."""
+
+
+def setting(key: str, day: date) -> Decimal:
+    """The dated setting ``key`` in force on ``day``, as a Decimal."""
+    row = db.session.scalars(PolicySetting.in_force_on(key, day)).first()
+    if row is None:
+        raise MissingPolicyDataError(f"no policy setting {key!r} in force on {day}")
+    return Decimal(row.value)
+
+
+def lpr_in_force(day: date) -> LprRate:
+    row = db.session.scalars(LprRate.in_force_on(day)).first()
+    if row is None:
+        raise MissingPolicyDataError(f"no LPR publication in force on {day}")
+    return row
+
+
+def rate_cap(tenor: str, day: date) -> Decimal:
+    """The highest annual rate (percent) for a loan of LPR tenor ``tenor`` ('1y' or '5y_plus') on ``day``."""
+    lpr = lpr_in_force(day)
+    return {"1y": lpr.lpr_1y, "5y_plus": lpr.lpr_5y_plus}[tenor]
+
+
+def outstanding_principal(household_id: int, excluding_loan_id: int | None = None) -> Decimal:
+    """The household's principal still owed or about to be lent on its other open loans."""
+    amount = sa.func.coalesce(Loan.approved_amount, Loan.amount)
+    owed = sa.case((Loan.status.in_(OUTSTANDING_STATUSES), Loan.principal_outstanding), else_=amount)
+    query = sa.select(Loan.id, owed).where(
+        Loan.household_id == household_id,
+        Loan.status.in_(("submitted", "approved") + OUTSTANDING_STATUSES),
+    )
+    if excluding_loan_id is not None:
+        query = query.where(Loan.id != excluding_loan_id)
+    return sum((Decimal(str(v)) for _, v in db.session.execute(query)), Decimal("0.00"))
+
+
+def household_for(id_number: str) -> Household:
+    """The listed household whose head holds ``id_number``; refused with ``not_registered`` if none."""
+    try:
+        number = resident_id.normalise(id_number)
+    except resident_id.InvalidResidentIdError as exc:
+        raise PolicyViolationError(["invalid_id_number"], {"id_number": [str(exc)]}) from exc
+    household = db.session.scalars(sa.select(Household).where(Household.id_number == number)).first()
+    if household is None:
+        raise PolicyViolationError(["not_registered"], {"id_number": ["not_registered"]})
+    return household
+
+
+def application_facts(household: Household, id_number: str, amount: Decimal, applied_on: date,
+                      loan_id: int | None = None) -> dict:
+    """The facts DMN ``loan_policy`` decides on, as task data."""
+    return {
+        "applicant_age": resident_id.age_on(id_number, applied_on),
+        "on_list": True,
+        "removed": bool(household.removed),
+        "dishonest": bool(household.dishonest),
+        "household_total": outstanding_principal(household.id, loan_id) + amount,
+    }
+
+
+def capped_share(amount: Decimal, household_id: int, loan_id: int, cap: Decimal, column) -> Decimal:
+    """The part of ``amount`` still under the per-household ``cap`` given the household's other loans."""
+    used = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(
+            Loan.household_id == household_id, Loan.id != loan_id, Loan.status.in_(OUTSTANDING_STATUSES)
+        )
+    )
+    return max(Decimal("0.00"), min(amount, cap - Decimal(str(used))))
