@@ -13,6 +13,7 @@ from .audit import SYSTEM, Actor
 from .errors import FormInvalidError
 
 MIN_PASSWORD_LENGTH = 8
+PASSWORD_HASH_METHOD = "scrypt"  # the test suite lowers the cost
 
 
 def create_user(username: str, password: str, roles: list[str], *, display_name: str | None = None,
@@ -23,7 +24,7 @@ def create_user(username: str, password: str, roles: list[str], *, display_name:
         raise FormInvalidError(problems)
     user = User(
         username=username, display_name=display_name or username,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
         township=db.session.scalars(sa.select(Township).where(Township.code == township)).first() if township else None,
         bank=db.session.scalars(sa.select(Bank).where(Bank.code == bank)).first() if bank else None,
         role_rows=[UserRole(role=r) for r in roles],

@@ -89,16 +89,17 @@ class SpecCache:
 
     def __init__(self, capacity: int = 32):
         self.capacity = capacity
-        self._items: OrderedDict[int, ParsedVersion] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str], ParsedVersion] = OrderedDict()
 
     def get(self, version_row) -> ParsedVersion:
-        parsed = self._items.get(version_row.id)
+        key = (version_row.id, version_row.source_hash)
+        parsed = self._items.get(key)
         if parsed is None:
             parsed = parse_sources(version_row.process_key, version_row.sources)
-            self._items[version_row.id] = parsed
+            self._items[key] = parsed
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
-        self._items.move_to_end(version_row.id)
+        self._items.move_to_end(key)
         return parsed
 
     def clear(self) -> None:
