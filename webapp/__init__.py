@@ -60,6 +60,10 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import home
+    from . import api, auth, errors, home, inbox, loans, security, tasks
 
-    app.register_blueprint(home.bp)
+    for module in (home, auth, inbox, tasks, loans, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)
+    errors.register_error_handlers(app)
+    security.register_security_headers(app)

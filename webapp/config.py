@@ -18,6 +18,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
+    # One catalogue per area of the app (merged by Flask-Babel); source strings are English.
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(
+        f"translations/{area}" for area in ("core", "work", "loans", "api", "admin", "reports"))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     LOGIN_FAILURES_BEFORE_LOCK = 5
     LOGIN_LOCK_PERIOD = timedelta(minutes=15)
