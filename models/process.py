@@ -44,7 +44,7 @@ class ProcessInstance(Base):
     loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")  # running|completed|error
     end_event: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    state: so.Mapped[str] = so.mapped_column(sa.Text)
+    state: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)  # zlib-compressed JSON
     version: so.Mapped[int] = so.mapped_column(default=1)
     next_timer_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime, index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)

@@ -36,7 +36,7 @@ def start(process_key: str, loan: Loan | None, data: dict) -> LoadedInstance:
     """A new instance on the newest deployed version, run up to its first wait."""
     version = latest_version(process_key)
     workflow = engine.new_workflow(engine.SPECS.get(version), data)
-    row = ProcessInstance(process_version=version, loan_id=loan.id if loan else None, state="")
+    row = ProcessInstance(process_version=version, loan_id=loan.id if loan else None, state=b"")
     engine.run_engine(workflow)
     return LoadedInstance(row, workflow, loaded_version=0)
 

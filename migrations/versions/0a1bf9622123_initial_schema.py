@@ -211,7 +211,7 @@ def upgrade():
     sa.Column('loan_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('end_event', sa.String(length=64), nullable=True),
-    sa.Column('state', sa.Text(), nullable=False),
+    sa.Column('state', sa.LargeBinary(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('next_timer_at', models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
