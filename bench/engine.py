@@ -1,0 +1,104 @@
+"""Task completion through the service layer (with commit) vs raw SpiffWorkflow in memory.
+
+Prints median and p95 milliseconds per completion for the real ``microcredit_loan`` diagram on
+SQLite, their ratio, and the stored instance state size. Targets: ratio <= 5, state <= 8 KB.
+Usage: .venv/bin/python bench/engine.py [--loans 200]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+
+from models import HumanTask, ProcessInstance, db  # noqa: E402
+from tests.factories import APPROVAL, INVESTIGATION, build_world, make_household, register  # noqa: E402
+from webapp import create_app  # noqa: E402
+from workflows import accounts, clock, deployment, engine, loans  # noqa: E402
+
+STEPS = [("confirm_eligibility", "bureau", {"eligible": True, "eligibility_note": "ok"}),
+         ("investigate_credit", "officer_rcb", INVESTIGATION), ("approve_loan", "approver_rcb", APPROVAL),
+         ("disburse_loan", "officer_rcb", {"contract_number": "KZ", "disbursed_on": None, "account_number": "6228"})]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def service_timings(world, count: int) -> tuple[list[float], list[int]]:
+    timings, sizes = [], []
+    for _ in range(count):
+        loan = register(world, make_household())
+        for name, user, data in STEPS:
+            task = db.session.scalars(sa.select(HumanTask).filter_by(loan_id=loan.id, name=name, state="ready")).one()
+            data = {**data, "disbursed_on": clock.today()} if name == "disburse_loan" else data
+            start = time.perf_counter()
+            loans.complete_task(world.actor(user), task.id, data)
+            timings.append((time.perf_counter() - start) * 1000)
+        sizes.append(len(db.session.scalars(sa.select(ProcessInstance.state).filter_by(loan_id=loan.id)).one()))
+    return timings, sizes
+
+
+def raw_timings(count: int, with_state: bool = False) -> list[float]:
+    """In memory; ``with_state`` adds loading and dumping the stored state around each completion."""
+    parsed = engine.parse_sources("microcredit_loan", deployment.bundled_sources())
+    facts = {"applicant_age": 40, "on_list": True, "removed": False, "dishonest": False,
+             "household_total": Decimal("30000")}
+    application = {"id_number": "x", "bank": "cqrcb", "amount": Decimal("30000"), "term_months": 12,
+                   "purpose_category": "breeding", "purpose": "x", "kind": "new", **facts}
+    timings = []
+    for _ in range(count):
+        workflow = engine.new_workflow(parsed, {"loan_id": 1})
+        engine.run_engine(workflow)
+        (task,) = engine.ready_user_tasks(workflow)
+        engine.complete_user_task(workflow, task, application)
+        for _, _, data in STEPS:
+            state = engine.dump_state(workflow)
+            start = time.perf_counter()
+            if with_state:
+                workflow = engine.load_state(parsed, state)
+            (task,) = engine.ready_user_tasks(workflow)
+            engine.complete_user_task(workflow, task, {**data, "disbursed_on": clock.today()})
+            if with_state:
+                engine.dump_state(workflow)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loans", type=int, default=200)
+    args = parser.parse_args()
+    accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "WTF_CSRF_ENABLED": False})
+        with app.app_context():
+            db.create_all()
+            world = build_world()
+            service, sizes = service_timings(world, args.loans)
+            raw = raw_timings(args.loans)
+            raw_state = raw_timings(args.loans, with_state=True)
+            db.session.remove()
+            db.engine.dispose()
+    s_med, s_p95 = statistics.median(service), percentile(service, 0.95)
+    r_med, r_p95 = statistics.median(raw), percentile(raw, 0.95)
+    print(f"loans: {args.loans}, completions: {len(service)} (service), {len(raw)} (raw)")
+    print(f"service layer (SQLite, with commit): median {s_med:.2f} ms, p95 {s_p95:.2f} ms")
+    print(f"raw SpiffWorkflow in memory:        median {r_med:.2f} ms, p95 {r_p95:.2f} ms")
+    print(f"raw + state load/dump, no database: median {statistics.median(raw_state):.2f} ms, "
+          f"p95 {percentile(raw_state, 0.95):.2f} ms")
+    print(f"ratio service/raw: median {s_med / r_med:.1f}, p95 {s_p95 / r_p95:.1f} (target <= 5)")
+    print(f"stored instance state after disbursement: median {statistics.median(sizes):.0f} bytes "
+          f"(zlib JSON; target <= 8192)")
+
+
+if __name__ == "__main__":
+    main()
