@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime, timezone
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from models import db
-from workflows import accounts, audit, demo_data, reference_data
+from workflows import accounts, audit, demo_data, reference_data, timers
 from workflows.errors import FormInvalidError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -65,6 +67,27 @@ def verify_command() -> None:
     sys.exit(1)
 
 
+timers_cli = AppGroup("timers", help="The timer worker.")
+
+
+@timers_cli.command("run")
+@click.option("--now", "now_text", default=None, help="Fake clock: fire what is due at this ISO datetime.")
+@click.option("--loop", is_flag=True, help="Keep sweeping every --interval seconds.")
+@click.option("--interval", default=60, show_default=True, help="Seconds between sweeps with --loop.")
+def timers_run_command(now_text, loop, interval) -> None:
+    """Fire every due timer (by process_instances.next_timer_at); safe to run in several processes."""
+    while True:
+        now = datetime.fromisoformat(now_text) if now_text else None
+        if now is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        report = timers.sweep(now)
+        click.echo(f"timers fired: {report.fired}; conflicts: {report.conflicts}; errors: {report.errors}")
+        if not loop:
+            break
+        time.sleep(interval)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (setup_command, seed_demo_command, users_cli, audit_cli):
+    for command in (setup_command, seed_demo_command, users_cli, audit_cli, timers_cli):
         app.cli.add_command(command)
+

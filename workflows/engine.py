@@ -15,18 +15,32 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import clock
 from .errors import FormInvalidError, ProcessError
 from .safe_xml import parse_xml
 from .sandbox import make_script_engine
 
 RESERVED_DATA_KEYS = frozenset({"typename"})
 STATE_COMPRESSION = 6
+
+
+class ClockedDatetime(datetime):
+    """SpiffWorkflow's timer module asks ``datetime.now``; this answers from ``workflows.clock``."""
+
+    @classmethod
+    def now(cls, tz=None):
+        instant = clock.now()
+        return instant.astimezone(tz) if tz else instant.astimezone().replace(tzinfo=None)
+
+
+spiff_timer.datetime = ClockedDatetime  # the one place the engine's notion of time is set
 
 
 class InstanceStateConverter(BpmnWorkflowConverter):

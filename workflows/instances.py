@@ -128,3 +128,15 @@ def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task) -> Huma
         bank_id=loan.bank_id if loan else None, created_at=now,
         due_at=engine.due_at(props.get("due_period"), now),
     )
+
+
+def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
+    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state."""
+    created = refresh_inbox(loaded, loan)
+    if loan is not None:
+        loan.status = status_after_step(loaded, created) or loan.status
+        if loan.status == "rejected" and loaded.workflow.completed:
+            data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
+            loan.rejection_codes = data.get("policy_violations") or [reached_end(loaded.workflow)]
+    save(loaded)
+    return created

@@ -76,12 +76,7 @@ def _run_step(actor: Actor, loaded, loan: Loan, spiff_task, task_name: str, form
     step.before(ctx)
     engine.complete_user_task(loaded.workflow, spiff_task, {**form, **facts})
     step.after(ctx)
-    created = instances.refresh_inbox(loaded, loan)
-    loan.status = instances.status_after_step(loaded, created) or loan.status
-    if loan.status == "rejected":
-        data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
-        loan.rejection_codes = data.get("policy_violations") or [instances.reached_end(loaded.workflow)]
-    instances.save(loaded)
+    instances.settle(loaded, loan)
 
 
 def _open_task(task_id: int) -> HumanTask:

@@ -79,3 +79,24 @@ def test_due_period_of_a_user_task():
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert engine.due_at("P3D", start) == datetime(2026, 1, 4, tzinfo=timezone.utc)
     assert engine.due_at(None, start) is None
+
+
+def test_timers_follow_the_system_clock():
+    from datetime import timedelta
+
+    from workflows import clock
+
+    body = ('<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>'
+            '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>"P30D"'
+            '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="done"/><bpmn:endEvent id="done"/>')
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with clock.frozen(start):
+        workflow = run(diagram(body))
+    assert engine.next_timer_at(workflow) == start + timedelta(days=30)
+    with clock.frozen(start + timedelta(days=29)):
+        engine.run_engine(workflow)
+        assert not workflow.completed
+    with clock.frozen(start + timedelta(days=30, seconds=1)):
+        engine.run_engine(workflow)
+        assert workflow.completed and engine.next_timer_at(workflow) is None
