@@ -6,13 +6,15 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 VENDOR := webapp/static/vendor
 export SESSION_COOKIE_SECURE ?= 0
+export SHOW_DEMO_LOGINS ?= 1
+TEST_WORKERS ?= 2
 
 .PHONY: run test setup venv assets translations database demo serve worker bench clean
 
 run: setup demo serve
 
 test: venv assets translations
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 setup: venv assets translations database
 

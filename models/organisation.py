@@ -73,6 +73,12 @@ class User(Base):
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
 
+    is_authenticated = True  # read by Flask-Login
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     @property
     def roles(self) -> set[str]:
         return {row.role for row in self.role_rows}

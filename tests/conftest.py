@@ -15,8 +15,25 @@ from .factories import World, build_world
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+def database_url(tmp_path_factory, worker_id) -> str:
+    """SQLite in a temporary folder, or TEST_DATABASE_URL; each xdist worker gets its own PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    if url.startswith("postgresql") and worker_id != "master":
+        url = _worker_database(url, worker_id)
+    return url
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    base = sa.engine.make_url(url)
+    worker_url = base.set(database=f"{base.database}_{worker_id}")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{worker_url.database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{worker_url.database}"'))
+    admin.dispose()
+    return worker_url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +61,7 @@ def _empty_all_tables() -> None:
 def app(_app):
     with _app.app_context():
         _empty_all_tables()
+        _app.extensions.pop("login_throttle", None)
         yield _app
         db.session.remove()
 

@@ -22,6 +22,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
         f"translations/{area}" for area in ("core", "work", "loans", "api", "admin", "reports"))
     API_TOKEN_LIFETIME = timedelta(hours=12)
+    SHOW_DEMO_LOGINS = os.environ.get("SHOW_DEMO_LOGINS", "0") == "1"
+    LOGIN_FAILURES_PER_ADDRESS = 20  # per client address within LOGIN_LOCK_PERIOD → HTTP 429
     LOGIN_FAILURES_BEFORE_LOCK = 5
     LOGIN_LOCK_PERIOD = timedelta(minutes=15)
     WTF_CSRF_TIME_LIMIT = None

@@ -1,16 +1,17 @@
-"""The landing page."""
+"""The landing page: the sign-in page for visitors, the inbox for signed-in users."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 
-from models import Loan, User, db
+from .template_helpers import nav_url
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
-    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
-    loans = db.session.scalars(sa.select(Loan).order_by(Loan.id.desc()).limit(50)).all()
-    return render_template("home/index.html", users=users, loans=loans)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    inbox = nav_url("inbox.index")
+    return redirect(inbox) if inbox else render_template("home/index.html")

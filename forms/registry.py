@@ -1,0 +1,82 @@
+"""Forms by the name a user task's ``form`` property gives, their description, and JSON input.
+
+The JSON API validates with these same classes, so the browser and the API cannot disagree.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField
+
+from .application import RegisterApplicationForm
+from .fields import NOT_DATA, YesNoField
+from .loan_tasks import ApproveLoanForm, ConfirmEligibilityForm, DisburseLoanForm, InvestigateCreditForm
+
+TASK_FORMS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (RegisterApplicationForm, ConfirmEligibilityForm, InvestigateCreditForm, ApproveLoanForm,
+                DisburseLoanForm)
+}
+
+
+def form_class(name: str) -> type:
+    """The form class a diagram names; ``KeyError`` if there is none."""
+    return TASK_FORMS[name]
+
+
+def _field_type(field) -> str:
+    if isinstance(field, (YesNoField, BooleanField)):
+        return "boolean"
+    if isinstance(field, (SelectField, RadioField)):
+        return "choice"
+    for kind, name in ((DecimalField, "decimal"), (IntegerField, "integer"), (DateField, "date")):
+        if isinstance(field, kind):
+            return name
+    return "string"
+
+
+def _choices(field) -> list[str] | None:
+    if isinstance(field, YesNoField) or not isinstance(field, (SelectField, RadioField)):
+        return None
+    return [str(choice[0]) for choice in field.iter_choices() if choice[0] != ""]
+
+
+def describe_fields(form) -> list[dict]:
+    """``[{name, type, required, choices}]`` for each data field of a form instance, in order.
+
+    type is one of string, decimal, integer, date, boolean, choice; choices lists the allowed
+    values of a choice field (None otherwise); required is False for conditionally required fields.
+    """
+    return [
+        {"name": field.name, "type": _field_type(field), "required": bool(field.flags.required),
+         "choices": _choices(field)}
+        for field in form if field.name not in NOT_DATA
+    ]
+
+
+def _as_text(field, value) -> str:
+    if isinstance(value, bool):
+        if isinstance(field, YesNoField):
+            return "yes" if value else "no"
+        return "y" if value else ""
+    if isinstance(value, (Decimal, date)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return str(value)
+
+
+def form_from_json(form_cls: type, payload: dict):
+    """A form built from a JSON body (no CSRF: the API authenticates with bearer tokens).
+
+    Values become strings as a browser would send them: numbers as text, dates as ISO text,
+    booleans as ``yes``/``no`` for yes/no radios. ``None`` counts as absent; unknown keys are ignored.
+    ``instance_version`` may be given to refuse a stale write.
+    """
+    form = form_cls(formdata=MultiDict(), meta={"csrf": False})
+    formdata = MultiDict()
+    for name, value in (payload or {}).items():
+        if name in form._fields and value is not None:
+            formdata.add(name, _as_text(form[name], value))
+    form.process(formdata)
+    return form

@@ -1,0 +1,143 @@
+"""Every route × every role: the expected answer of each, deny by default.
+
+The table lists every URL rule of the app (``static`` aside) with each method. A new route fails
+``test_the_matrix_lists_every_route`` until it is added here with its answers. Rows run top to
+bottom for each role on one portfolio, so a row that changes state (claim) comes before the row
+that undoes it (unclaim), and signing out comes last.
+
+Portfolio: a hanfeng household with a cqrcb loan waiting at ``investigate_credit`` (bank officer).
+Columns: admin, township clerk of hanfeng, clerk of another township, rural bureau, cqrcb officer,
+cqrcb approver, officer of another bank (psbc), finance bureau, supervisor, anonymous.
+``L`` = 302 to the sign-in page. POSTs send an empty form (pages) or ``{}`` (API).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD, drive, make_household, ready_task, register
+
+COLUMNS = ("admin", "clerk", "other_clerk", "bureau", "officer", "approver", "other_bank", "finance",
+           "supervisor", "anonymous")
+USERS = {"admin": "admin", "clerk": "clerk_hanfeng", "other_clerk": "clerk_zhaojia", "bureau": "bureau",
+         "officer": "officer_rcb", "approver": "approver_rcb", "other_bank": "officer_psbc", "finance": "finance",
+         "supervisor": "supervisor", "anonymous": None}
+
+MATRIX = """
+# method rule                                     adm clk oclk bur off apr obnk fin sup anon
+GET    /                                          302 302 302  302 302 302 302  302 302 L
+GET    /login                                     302 302 302  302 302 302 302  302 302 200
+POST   /login                                     302 302 302  302 302 302 302  302 302 200
+POST   /language                                  302 302 302  302 302 302 302  302 302 302
+GET    /inbox                                     200 200 200  200 200 200 200  200 200 L
+POST   /inbox/tasks/<int:task_id>/claim           403 403 403  403 302 403 403  403 403 L
+POST   /inbox/tasks/<int:task_id>/unclaim         403 403 403  403 302 403 403  403 403 L
+POST   /inbox/tasks/<int:task_id>/reassign        302 302 302  302 302 302 302  302 302 L
+GET    /loans                                     200 200 200  200 200 200 200  200 200 L
+GET    /loans/<int:loan_id>                       200 200 404  200 200 200 404  200 200 L
+GET    /loans/<int:loan_id>/diagram.json          200 200 404  200 200 200 404  200 200 L
+GET    /applications/new                          403 200 200  403 403 403 403  403 403 L
+POST   /applications/new                          403 422 422  403 403 403 403  403 403 L
+GET    /tasks/<int:task_id>                       403 403 403  403 200 403 403  403 200 L
+POST   /tasks/<int:task_id>                       403 403 403  403 422 403 403  403 403 L
+POST   /api/v1/tokens                             422 422 422  422 422 422 422  422 422 422
+GET    /api/v1/me                                 200 200 200  200 200 200 200  200 200 401
+GET    /api/v1/households                         200 200 200  200 200 200 200  200 200 401
+POST   /api/v1/households                         403 403 403  422 403 403 403  403 403 401
+GET    /api/v1/loans                              200 200 200  200 200 200 200  200 200 401
+POST   /api/v1/loans                              403 422 422  403 403 403 403  403 403 401
+GET    /api/v1/loans/<int:loan_id>                200 200 404  200 200 200 404  200 200 401
+GET    /api/v1/loans/<int:loan_id>/events         200 200 404  200 200 200 404  200 200 401
+GET    /api/v1/tasks                              200 200 200  200 200 200 200  200 200 401
+GET    /api/v1/tasks/<int:task_id>                403 403 403  403 200 403 403  403 200 401
+POST   /api/v1/tasks/<int:task_id>/claim          403 403 403  403 200 403 403  403 403 401
+POST   /api/v1/tasks/<int:task_id>/unclaim        403 403 403  403 200 403 403  403 403 401
+POST   /api/v1/tasks/<int:task_id>/complete       403 403 403  403 422 403 403  403 403 401
+GET    /api/v1/openapi.json                       200 200 200  200 200 200 200  200 200 200
+DELETE /api/v1/tokens/current                     204 204 204  204 204 204 204  204 204 401
+POST   /logout                                    L   L   L    L   L   L   L    L   L   L
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    rule: str
+    expected: dict[str, str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.startswith("/api/")
+
+
+def parse(table: str) -> list[Row]:
+    rows = []
+    for line in table.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        method, rule, *answers = line.split()
+        assert len(answers) == len(COLUMNS), line
+        rows.append(Row(method, rule, dict(zip(COLUMNS, answers))))
+    return rows
+
+
+ROW_FILES = sorted((Path(__file__).parent / "route_matrix").glob("*.txt"))  # one file per area of the app
+ROWS = parse(MATRIX) + [row for path in ROW_FILES for row in parse(path.read_text(encoding="utf-8"))]
+
+
+def test_the_matrix_lists_every_route(app):
+    """Deny by default: every rule × method of the app has a row, and every row a rule."""
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    listed = {(row.method, row.rule) for row in ROWS}
+    assert routes - listed == set(), "routes missing from the matrix"
+    assert listed - routes == set(), "matrix rows without a route"
+    assert len(listed) == len(ROWS), "a route is listed twice"
+
+
+@pytest.fixture
+def portfolio(world) -> dict[str, int]:
+    loan = register(world, make_household("hanfeng"))
+    drive(world, loan.id, until="investigate_credit")
+    return {"loan_id": loan.id, "task_id": ready_task(loan.id, "investigate_credit").id}
+
+
+def concrete(rule: str, values: dict[str, int]) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+def signed_in_clients(app, username: str | None):
+    """A page client with the session cookie, and the API headers with a bearer token (no cookie)."""
+    pages, api = app.test_client(), app.test_client()
+    if username is None:
+        return pages, api, {}
+    assert pages.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    token = api.post("/api/v1/tokens", json={"username": username, "password": PASSWORD}).get_json()["token"]
+    return pages, api, {"Authorization": f"Bearer {token}"}
+
+
+def outcome(response) -> str:
+    """The status code, or ``L`` for a redirect to the sign-in page."""
+    if response.status_code == 302 and response.headers.get("Location", "").split("?")[0].endswith("/login"):
+        return "L"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_every_route_answers_each_role_as_declared(app, portfolio, column):
+    pages, api, headers = signed_in_clients(app, USERS[column])
+    differences = []
+    for row in ROWS:
+        url = concrete(row.rule, portfolio)
+        if row.is_api:
+            response = api.open(url, method=row.method, headers=headers,
+                                json={} if row.method in ("POST", "DELETE") else None)
+        else:
+            response = pages.open(url, method=row.method, data={} if row.method == "POST" else None)
+        actual = outcome(response)
+        if actual != row.expected[column]:
+            differences.append(f"{row.method} {row.rule}: expected {row.expected[column]}, got {actual}")
+    assert differences == [], f"{column} ({USERS[column]}):\n" + "\n".join(differences)

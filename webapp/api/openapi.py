@@ -1,0 +1,163 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3.0.3 document of every endpoint of this blueprint.
+
+A test checks that the blueprint's rules and the document's paths are the same set.
+"""
+from __future__ import annotations
+
+from models import GRADES, LOAN_STATUSES
+
+from .base import MAX_ID, MAX_PAGE, MAX_PER_PAGE, bp
+from .openapi_schemas import RESPONSES, SCHEMAS, integer, ref, text
+
+SCOPE_RULE = (
+    "Deny by default. Every endpoint except `POST /tokens` and `GET /openapi.json` needs "
+    "`Authorization: Bearer <token>`; the session cookie of the pages is never accepted. "
+    "Objects outside the caller's scope: a loan (and its events) answers **404**, as if it did not exist; "
+    "a task answers **403** `forbidden` when it exists but is not in the caller's role and scope "
+    "(the same rule as the task pages), 404 when there is no such task. "
+    "Errors have one shape (`Error`): `codes` are stable (POLICY.md rule codes, `invalid`, `forbidden`, "
+    "`four_eyes`, `already_completed`, `stale`, `unauthorized`, `not_found`); `message` is for people."
+)
+
+
+def answer(status: str, description: str, schema: str | None = None) -> dict:
+    answer: dict = {"description": description}
+    if schema:
+        answer["content"] = {"application/json": {"schema": ref(schema)}}
+    return {status: answer}
+
+
+def wrapped(status: str, description: str, key: str, schema: str, many: bool = False) -> dict:
+    """An answer ``{key: <schema>}`` (or ``{key: [<schema>…]}``)."""
+    inner = {"type": "array", "items": ref(schema)} if many else ref(schema)
+    body = {"type": "object", "required": [key], "properties": {key: inner}}
+    return {status: {"description": description, "content": {"application/json": {"schema": body}}}}
+
+
+def error_answers(*statuses: int) -> dict:
+    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid"}
+    return {str(s): {"$ref": f"#/components/responses/{names[s]}"} for s in statuses}
+
+
+def op(op_id: str, summary: str, ok: dict, *errors: int, body: str | None = None, params=(),
+        public: bool = False, tag: str = "") -> dict:
+    operation = {"operationId": op_id, "summary": summary, "tags": [tag] if tag else [],
+                 "responses": {**ok, **error_answers(*(() if public else (401,)), *errors)}}
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    if params:
+        operation["parameters"] = list(params)
+    if public:
+        operation["security"] = []
+    return operation
+
+
+def query(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": integer(minimum=1, maximum=MAX_ID)}
+
+
+PAGING = (query("page", integer(minimum=1, maximum=MAX_PAGE)),
+          query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE)))
+LOAN_FILTERS = (
+    query("status", text(enum=list(LOAN_STATUSES))), query("township", text(), "township code"),
+    query("bank", text(), "bank code"), query("grade", text(enum=list(GRADES))),
+    query("applied_from", text(format="date")), query("applied_to", text(format="date")),
+    query("q", text(), "household name, resident ID or contract number"),
+    query("sort", text(), "a column, `-` in front for descending, e.g. `-applied_on`"), *PAGING,
+)
+LOAN_ID, TASK_ID = path_id("loan_id"), path_id("task_id")
+
+
+def _paths() -> dict:
+    task_action = {
+        verb: {"post": op(f"{verb}_task", summary, answer("200", "the task", "Task"), 403, 404, 409,
+                           params=[TASK_ID], tag="tasks")}
+        for verb, summary in (("claim", "Claim a task (no colleague of the role can complete it meanwhile)"),
+                              ("unclaim", "Give a claimed task back to the role"))
+    }
+    return {
+        "/tokens": {"post": op("create_token", "Sign in: a bearer token", answer("201", "issued", "Token"), 401,
+                                422, body="TokenRequest", public=True, tag="auth")},
+        "/tokens/current": {"delete": op("revoke_token", "Sign out: revoke this token",
+                                          answer("204", "revoked"), tag="auth")},
+        "/me": {"get": op("me", "Who the token belongs to", answer("200", "the user", "Me"), tag="auth")},
+        "/households": {
+            "get": op("list_households", "Listed households (ID numbers masked except for the rural bureau)",
+                       answer("200", "one page", "HouseholdPage"), 403,
+                       params=[query("q", text(), "name, or the start of the resident ID"),
+                               query("township", text(), "township code"), *PAGING], tag="households"),
+            "post": op("create_household", "Register a household (rural bureau only)",
+                        wrapped("201", "registered", "household", "Household"),
+                        403, 422, body="HouseholdInput", tag="households"),
+        },
+        "/loans": {
+            "get": op("list_loans", "Loans in the caller's scope", answer("200", "one page", "LoanPage"), 422,
+                       params=LOAN_FILTERS, tag="loans"),
+            "post": op("register_loan", "Register an application (township clerk); a policy refusal is 422 "
+                        "with the rule codes and nothing is written",
+                        wrapped("201", "registered", "loan", "Loan"),
+                        403, 422, body="LoanApplication", tag="loans"),
+        },
+        "/loans/{loan_id}": {"get": op("get_loan", "One loan", answer("200", "the loan", "Loan"), 404,
+                                        params=[LOAN_ID], tag="loans")},
+        "/loans/{loan_id}/events": {"get": op(
+            "loan_events", "The loan's audit trail, oldest first",
+            wrapped("200", "events", "items", "Event", many=True),
+            404, params=[LOAN_ID], tag="loans")},
+        "/tasks": {"get": op("list_tasks", "My actionable tasks (my role and scope, unclaimed or mine)",
+                              wrapped("200", "tasks", "items", "Task", many=True),
+                              tag="tasks")},
+        "/tasks/{task_id}": {"get": op("get_task", "A task with its form's fields and the instance version",
+                                        answer("200", "the task", "TaskDetail"), 403, 404, params=[TASK_ID],
+                                        tag="tasks")},
+        "/tasks/{task_id}/claim": task_action["claim"],
+        "/tasks/{task_id}/unclaim": task_action["unclaim"],
+        "/tasks/{task_id}/complete": {"post": op(
+            "complete_task", "Complete a task with its form's fields",
+            answer("200", "completed; the loan's new status", "TaskCompleted"), 403, 404, 409, 422,
+            body="TaskCompletion", params=[TASK_ID], tag="tasks")},
+        "/openapi.json": {"get": op("openapi_document", "This document",
+                                     {"200": {"description": "OpenAPI 3.0.3",
+                                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                     public=True, tag="meta")},
+    }
+
+
+PATH_PROVIDERS: list = []  # functions returning {path: operations}; modules of other areas add theirs
+EXTRA_SCHEMAS: dict = {}
+EXTRA_TAGS: list[str] = []
+
+
+def add_paths(provider):
+    """Register a function returning more paths for the document (each API module documents itself)."""
+    PATH_PROVIDERS.append(provider)
+    return provider
+
+
+def _all_paths() -> dict:
+    paths = _paths()
+    for provider in PATH_PROVIDERS:
+        paths.update(provider())
+    return paths
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Microcredit workflow API (脱贫人口小额信贷)", "version": "1", "description": SCOPE_RULE},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _all_paths(),
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {**SCHEMAS, **EXTRA_SCHEMAS}, "responses": RESPONSES},
+        "tags": [{"name": n} for n in ("auth", "households", "loans", "tasks", "meta", *EXTRA_TAGS)],
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return document()

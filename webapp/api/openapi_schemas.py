@@ -1,0 +1,141 @@
+"""The ``components`` of the OpenAPI document: bodies, answers and the error shape."""
+from __future__ import annotations
+
+from models import CATEGORIES, LOAN_KINDS, LOAN_STATUSES, RISK_CLASSES, ROLES
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(needed: list[str] | tuple[str, ...] = (), /, **properties) -> dict:
+    """An object schema with ``properties``; ``needed`` are the required ones."""
+    schema = {"type": "object", "properties": properties}
+    if needed:
+        schema["required"] = list(needed)
+    return schema
+
+
+def text(nullable: bool = False, **extra) -> dict:
+    return {"type": "string", **({"nullable": True} if nullable else {}), **extra}
+
+
+def integer(nullable: bool = False, **extra) -> dict:
+    return {"type": "integer", **({"nullable": True} if nullable else {}), **extra}
+
+
+def array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+MONEY = text(True, pattern=r"^-?\d+\.\d{2}$", example="30000.00", description="yuan, two decimals")
+RATE = text(True, pattern=r"^\d+\.\d{4}$", example="3.0000", description="annual rate in percent")
+INSTANT = text(True, format="date-time", description="ISO 8601 with the offset (Asia/Shanghai)")
+DAY = text(True, format="date")
+PAGE = {"total": integer(), "page": integer(minimum=1), "per_page": integer(minimum=1)}
+
+ERROR = obj(
+    ["errors", "codes"],
+    errors={"type": "object", "additionalProperties": array(text()),
+            "description": "messages per form field; `__all__` for the whole request"},
+    codes=array(text(description="`invalid`, a POLICY.md rule code, `unauthorized`, `forbidden`, "
+                                 "`four_eyes`, `not_found`, `already_completed`, `stale`…")),
+    message=text(),
+    completed_by=text(True, description="409 already_completed only"),
+    completed_at=INSTANT,
+)
+
+TASK = obj(
+    ["id", "loan_id", "name", "title", "role", "assignee", "created_at", "due_at"],
+    id=integer(), loan_id=integer(True), name=text(description="the BPMN task id, e.g. `approve_loan`"),
+    title=text(), role={"type": "string", "enum": list(ROLES)}, state=text(enum=["ready", "completed", "cancelled"]),
+    assignee=text(True, description="username of the colleague who claimed it"),
+    created_at=INSTANT, due_at=INSTANT,
+)
+
+HOUSEHOLD = obj(
+    ["id", "name", "id_number", "township", "category"],
+    id=integer(), name=text(), id_number=text(description="masked (`500234********1234`) outside the reader's scope"),
+    township=text(), village=text(True), category=text(enum=list(CATEGORIES)), removed={"type": "boolean"},
+    dishonest={"type": "boolean"},
+)
+
+LOAN_SUMMARY = obj(
+    ["id", "status", "kind", "amount", "term_months", "bank", "township"],
+    id=integer(), status=text(enum=list(LOAN_STATUSES)), kind=text(enum=list(LOAN_KINDS)),
+    household_id=integer(), household_name=text(), township=text(), bank=text(description="bank code"),
+    amount=MONEY, term_months=integer(), grade=text(True), applied_on=DAY, created_at=INSTANT,
+)
+
+LOAN_DETAIL = {"allOf": [ref("LoanSummary"), obj(
+    ["household", "process", "open_tasks"],
+    purpose_category=text(), purpose=text(), rejection_codes=array(text()), recommended_amount=MONEY,
+    recommended_term_months=integer(True), credit_line=MONEY, approved_amount=MONEY,
+    approved_term_months=integer(True), annual_rate=RATE, rate_cap=RATE, approved_on=DAY,
+    contract_number=text(True), disbursed_on=DAY, maturity_date=DAY, principal_outstanding=MONEY,
+    subsidised_principal=MONEY, covered_principal=MONEY, extension_count=integer(), days_past_due=integer(),
+    risk_class=text(enum=list(RISK_CLASSES)), household=ref("Household"),
+    process={**obj(["key", "version"], key=text(), version=integer()), "nullable": True},
+    open_tasks=array(ref("Task")),
+)]}
+
+EVENT = obj(
+    ["id", "occurred_at", "action"],
+    id=integer(), occurred_at=INSTANT, action=text(), actor=text(True), actor_role=text(True),
+    task_name=text(True), before={"type": "object", "nullable": True}, after={"type": "object", "nullable": True},
+    comment=text(True), codes=array(text()),
+)
+
+FIELD = obj(
+    ["name", "type", "required"],
+    name=text(), type=text(), required={"type": "boolean"},
+    choices={"type": "array", "nullable": True, "items": {}},
+)
+
+APPLICATION = obj(
+    ["id_number", "bank", "amount", "term_months", "purpose_category", "purpose", "kind"],
+    id_number=text(description="18-digit resident ID of a listed household of the clerk's township"),
+    bank=text(description="bank code, e.g. `cqrcb`"),
+    amount={"oneOf": [text(pattern=r"^\d{1,9}(\.\d{1,2})?$"), {"type": "number", "minimum": 0, "maximum": 999999999}],
+            "example": "30000.00", "description": "yuan; a string keeps the cents exact"},
+    term_months=integer(minimum=1, maximum=600), purpose_category=text(example="breeding"),
+    purpose=text(maxLength=500), kind=text(enum=list(LOAN_KINDS)),
+)
+
+SCHEMAS = {
+    "Error": ERROR,
+    "TokenRequest": obj(["username", "password"], username=text(), password=text(format="password")),
+    "Token": obj(["token", "expires_at"], token=text(), token_type=text(enum=["Bearer"]), expires_at=INSTANT),
+    "Me": obj(["id", "username", "display_name", "roles"], id=integer(), username=text(), display_name=text(),
+              roles=array(text(enum=list(ROLES))), township=text(True), bank=text(True)),
+    "Household": HOUSEHOLD,
+    "HouseholdInput": obj(["id_number", "name", "township", "village", "category"], id_number=text(),
+                          name=text(maxLength=64), township=text(description="township code"),
+                          village=text(description="village code within the township"),
+                          category=text(enum=list(CATEGORIES))),
+    "HouseholdPage": obj(["items", "total", "page", "per_page"], items=array(ref("Household")), **PAGE),
+    "LoanApplication": APPLICATION,
+    "LoanSummary": LOAN_SUMMARY,
+    "Loan": LOAN_DETAIL,
+    "LoanPage": obj(["items", "total", "page", "per_page"], items=array(ref("LoanSummary")), **PAGE),
+    "Event": EVENT,
+    "Task": TASK,
+    "TaskDetail": {"allOf": [ref("Task"), obj(["fields", "instance_version"], form=text(),
+                                              fields=array(ref("Field")), instance_version=integer())]},
+    "Field": FIELD,
+    "TaskCompletion": {"type": "object", "additionalProperties": True, "properties": {
+        "instance_version": integer(description="from GET /tasks/{task_id}; another version answers 409 `stale`"),
+    }, "description": "the fields of the task's form (see `fields` of GET /tasks/{task_id})"},
+    "TaskCompleted": obj(["task", "loan"], task=ref("Task"),
+                         loan=obj(["id", "status"], id=integer(), status=text(enum=list(LOAN_STATUSES)))),
+}
+
+ERROR_RESPONSES = {
+    "Unauthorized": "no bearer token, or it is unknown, expired or revoked (`unauthorized`)",
+    "Forbidden": "the role or scope does not allow it (`forbidden`; `four_eyes` for the approver who investigated)",
+    "NotFound": "no such object, or not visible to the caller (`not_found`)",
+    "Invalid": "bad input (`invalid` with messages per field) or a POLICY.md rule refuses it (its codes)",
+    "Conflict": "`already_completed` (someone completed the task) or `stale` (the instance moved on)",
+}
+RESPONSES = {name: {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+             for name, description in ERROR_RESPONSES.items()}

@@ -1,0 +1,40 @@
+"""Sign in for a bearer token, sign out, and who am I."""
+from __future__ import annotations
+
+from flask import g, request
+from werkzeug.exceptions import Unauthorized
+
+from workflows import api_tokens
+from workflows.errors import FormInvalidError
+
+from . import serialize
+from .base import api_user, bp, config, json_body
+from .messages import BAD_CREDENTIALS, FIELD_MESSAGES
+
+
+@bp.post("/tokens")
+def create_token():
+    body = json_body()
+    missing = {key: [str(FIELD_MESSAGES["required"])] for key in ("username", "password")
+               if not isinstance(body.get(key), str) or not body[key]}
+    if missing:
+        raise FormInvalidError(missing)
+    issued = api_tokens.sign_in(
+        body["username"], body["password"], lifetime=config("API_TOKEN_LIFETIME"),
+        failures_before_lock=config("LOGIN_FAILURES_BEFORE_LOCK"), lock_period=config("LOGIN_LOCK_PERIOD"),
+        ip_address=request.remote_addr)
+    if issued is None:
+        raise Unauthorized(str(BAD_CREDENTIALS))
+    token, expires_at = issued
+    return {"token": token, "token_type": "Bearer", "expires_at": serialize.instant(expires_at)}, 201
+
+
+@bp.delete("/tokens/current")
+def revoke_token():
+    api_tokens.revoke(g.api_token)
+    return "", 204
+
+
+@bp.get("/me")
+def me():
+    return serialize.user_json(api_user())

@@ -1,0 +1,115 @@
+"""The inbox (待办): ready tasks of the user's role and scope, with claim / unclaim / hand over."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from forms.inbox import InboxFilterForm, ReassignForm
+from models import db
+from workflows import clock, inbox, task_claims
+from workflows.errors import ConcurrentUpdateError, FormInvalidError
+
+from .auth import current_actor, roles_required
+from .rule_messages import field_messages
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+PAGE_SIZE = 50
+
+# English names of the BPMN tasks (the diagram's own names are Chinese); unknown kinds show the diagram's name.
+TASK_TITLES = {
+    "register_application": _l("Register application"),
+    "confirm_eligibility": _l("Confirm eligibility"),
+    "investigate_credit": _l("Pre-loan investigation and rating"),
+    "approve_loan": _l("Loan approval"),
+    "disburse_loan": _l("Contract and disbursement"),
+}
+
+
+def task_title(name: str, fallback: str | None = None) -> str:
+    return str(TASK_TITLES[name]) if name in TASK_TITLES else (fallback or name)
+
+
+def waiting_time(task) -> str:
+    """How long the task has waited, e.g. 2 天 / 2 days."""
+    return format_timedelta(clock.now() - task.created_at, threshold=1.0)
+
+
+@bp.get("")
+@roles_required()
+def index():
+    view = request.args.get("view") or ("all" if inbox.may_view_all(current_user) else "available")
+    counts = inbox.counts_by_task(current_user, view)
+    filters = InboxFilterForm(request.args, tasks=[(n, task_title(n)) for n in counts],
+                              townships=inbox.township_choices() if current_user.township_id is None else [])
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = inbox.inbox_query(current_user, view=view, task_name=filters.task.data or None,
+                              township_id=filters.township_id(), overdue_only=bool(filters.overdue.data))
+    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return render_template(
+        "inbox/index.html", rows=rows[:PAGE_SIZE], view=view, counts=counts, filters=filters, page=page,
+        has_more=len(rows) > PAGE_SIZE, colleagues=_colleague_choices(rows), reassign_form=ReassignForm(),
+        read_only=view == "all", task_title=task_title, waiting_time=waiting_time, is_overdue=inbox.is_overdue)
+
+
+def _colleague_choices(rows) -> dict[int, list[tuple[str, str]]]:
+    """Per task id, the colleagues it can be handed to (one query per role and scope, not per row)."""
+    by_scope: dict[tuple, list] = {}
+    choices = {}
+    for row in rows:
+        task = row.HumanTask
+        key = (task.role, task.township_id, task.bank_id)
+        if key not in by_scope:
+            by_scope[key] = [(u.username, u.display_name) for u in task_claims.colleagues(task)]
+        choices[task.id] = [(name, label) for name, label in by_scope[key] if name != current_user.username]
+    return choices
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@roles_required()
+def claim(task_id: int):
+    return _change(task_claims.claim, task_id, _("Task claimed: it is now in “Claimed by me”."))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@roles_required()
+def unclaim(task_id: int):
+    return _change(task_claims.unclaim, task_id, _("Task given back to your colleagues."))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@roles_required()
+def reassign(task_id: int):
+    form = ReassignForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a colleague to hand the task to."), "warning")
+        return redirect(_back())
+    return _change(task_claims.reassign, task_id, _("Task handed over."), form.to_username.data)
+
+
+def _change(service, task_id: int, done: str, *args):
+    """Run a claim service; a lost race or a refused colleague is a message, not an error page."""
+    try:
+        service(current_actor(), task_id, *args)
+    except ConcurrentUpdateError:
+        flash(_("A colleague took or handed over this task a moment ago."), "warning")
+    except FormInvalidError as exc:
+        for messages in field_messages(_claim_messages(exc.field_errors)).values():
+            for message in messages:
+                flash(message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(_back())
+
+
+def _claim_messages(field_errors: dict) -> dict:
+    known = {"unknown_user": _("No active user has this name."),
+             "not_in_scope": _("That colleague does not hold this task's role in its township or bank.")}
+    return {field: [known.get(code, code) for code in codes] for field, codes in field_errors.items()}
+
+
+def _back() -> str:
+    view = request.args.get("view")
+    return url_for("inbox.index", view=view) if view else url_for("inbox.index")

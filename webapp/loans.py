@@ -1,0 +1,104 @@
+"""Loan pages (贷款): the scoped, filtered list and one loan with its live diagram and audit timeline.
+
+Every route needs a signed-in user; a loan outside the user's scope answers 404, like a missing one.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES
+from models import GRADES, LOAN_STATUSES
+from workflows import loan_queries, resident_id
+from workflows.permissions import may_act_on_task
+
+from .auth import current_actor, roles_required
+from .inbox import task_title
+from .template_helpers import money, status_name
+
+bp = Blueprint("loans", __name__, url_prefix="/loans")
+
+ACTIONS = {
+    "loan_registered": _l("Application registered"),
+    "task_completed": _l("Step completed"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task released"),
+    "task_reassigned": _l("Task handed over"),
+}
+FIELD_LABELS = {
+    "status": _l("Status"), "amount": _l("Amount applied for"), "grade": _l("Credit grade"),
+    "credit_line": _l("Credit line"), "recommended_amount": _l("Recommended amount"),
+    "recommended_term_months": _l("Recommended term (months)"), "approved_amount": _l("Approved amount"),
+    "approved_term_months": _l("Approved term (months)"), "annual_rate": _l("Annual rate (%)"),
+    "disbursed_on": _l("Disbursed on"), "maturity_date": _l("Maturity date"),
+    "principal_outstanding": _l("Principal outstanding"), "id_number": _l("Resident ID number"),
+    "bank": _l("Bank"), "term_months": _l("Term (months)"), "purpose_category": _l("Purpose category"),
+    "purpose": _l("Purpose"), "kind": _l("Loan kind"), "eligible": _l("Eligible"),
+    "eligibility_note": _l("Eligibility note"), "investigation_report": _l("Investigation report"),
+    "decision": _l("Decision"), "approval_comment": _l("Approval comment"),
+    "contract_number": _l("Contract number"), "account_number": _l("Account number"), "": _l("Value"),
+}
+VALUE_LABELS = {
+    "purpose_category": dict(PURPOSE_CATEGORIES), "kind": dict(LOAN_KIND_CHOICES),
+    "decision": {"approve": _l("Approve"), "reject": _l("Reject"), "return": _l("Return for more investigation")},
+}
+BOOLEANS = {True: _l("Yes"), False: _l("No")}
+MONEY_KEYS = frozenset({"amount", "credit_line", "recommended_amount", "approved_amount", "principal_outstanding"})
+
+
+def field_label(key: str) -> str:
+    return str(FIELD_LABELS.get(key, key))
+
+
+def field_value(key: str, value) -> str:
+    """A timeline value as a reader sees it: names for codes, Yes/No, a dash for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(BOOLEANS[value])
+    if key == "status":
+        return status_name(str(value))
+    if key in MONEY_KEYS:
+        return money(value)
+    return str(VALUE_LABELS.get(key, {}).get(value, value))
+
+
+def list_url(**changes) -> str:
+    """The list's URL with the current query arguments, some changed (empty values dropped)."""
+    args = {**request.args.to_dict(), **changes}
+    return url_for("loans.index", **{key: value for key, value in args.items() if value not in (None, "")})
+
+
+@bp.get("")
+@roles_required()
+def index():
+    filters = loan_queries.LoanFilters.from_args(request.args)
+    page = loan_queries.search_loans(current_actor().user, filters)
+    return render_template(
+        "loans/index.html", page=page, filters=filters, choices=loan_queries.filter_choices(),
+        statuses=LOAN_STATUSES, grades=GRADES, list_url=list_url, mask=resident_id.mask)
+
+
+@bp.get("/<int:loan_id>")
+@roles_required()
+def show(loan_id: int):
+    user = current_actor().user
+    loan = loan_queries.loan_for(user, loan_id)
+    reveal = loan_queries.shows_full_id_number(user, loan)
+    events = loan_queries.loan_timeline(loan.id)
+    tasks = [(task, may_act_on_task(user, task)) for task in loan_queries.open_tasks(loan.id)]
+    return render_template(
+        "loans/show.html", loan=loan, reveal=reveal, events=events, tasks=tasks,
+        id_number=loan.applicant_id_number if reveal else resident_id.mask(loan.applicant_id_number),
+        names=loan_queries.display_names(e.actor_id for e in events), actions=ACTIONS,
+        changes=loan_queries.event_changes, form_of=lambda e: loan_queries.event_form(e, reveal),
+        task_title=task_title, field_label=field_label, field_value=field_value,
+        purpose_label=lambda code: str(VALUE_LABELS["purpose_category"].get(code, code)),
+        kind_label=lambda code: str(VALUE_LABELS["kind"].get(code, code)))
+
+
+@bp.get("/<int:loan_id>/diagram.json")
+@roles_required()
+def diagram(loan_id: int):
+    loan = loan_queries.loan_for(current_actor().user, loan_id)
+    return jsonify(loan_queries.diagram_state(loan.id))

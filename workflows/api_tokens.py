@@ -1,0 +1,74 @@
+"""Bearer tokens for the JSON API (接口令牌): issue, look up, revoke.
+
+The token is shown once, to the client that signed in; only its SHA-256 is stored, so a copy of
+the database does not let anyone call the API. Lifetimes come from the caller (the web layer reads
+``API_TOKEN_LIFETIME`` from the configuration).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from models import ApiToken, User, db
+
+from . import accounts, audit, clock
+from .audit import Actor
+from .permissions import acting_role
+from .unit_of_work import unit_of_work
+
+TOKEN_BYTES = 32
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue(user: User, lifetime: timedelta, ip_address: str | None = None) -> tuple[str, datetime]:
+    """A new token for ``user`` and the instant it expires (in the caller's transaction)."""
+    token, expires_at = secrets.token_urlsafe(TOKEN_BYTES), clock.now() + lifetime
+    db.session.add(ApiToken(token_hash=digest(token), user_id=user.id, created_at=clock.now(), expires_at=expires_at))
+    audit.record("api_token_issued", Actor(user, acting_role(user), ip_address),
+                 after={"expires_at": expires_at})
+    return token, expires_at
+
+
+@unit_of_work
+def sign_in(username: str, password: str, *, lifetime: timedelta, failures_before_lock: int,
+            lock_period: timedelta, ip_address: str | None = None) -> tuple[str, datetime] | None:
+    """Check the credentials (counting failures and locking as the login page does) and issue a token.
+
+    ``None`` for bad credentials or a locked or inactive account; the failure count is committed.
+    """
+    user = accounts.authenticate(username, password, failures_before_lock=failures_before_lock,
+                                 lock_period=lock_period)
+    return issue(user, lifetime, ip_address) if user is not None else None
+
+
+def _live_token(token: str | None) -> ApiToken | None:
+    if not token:
+        return None
+    row = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
+    if row is None or row.expires_at <= clock.now() or not row.user.is_active:
+        return None
+    return row
+
+
+def user_for(token: str | None) -> User | None:
+    """The active user a live token belongs to, or ``None`` (unknown, expired, revoked)."""
+    row = _live_token(token)
+    return row.user if row is not None else None
+
+
+@unit_of_work
+def revoke(token: str) -> bool:
+    """Delete the token; ``True`` if it existed."""
+    return bool(db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == digest(token))).rowcount)
+
+
+@unit_of_work
+def purge_expired() -> int:
+    """Delete tokens past their expiry (for a periodic job)."""
+    return db.session.execute(sa.delete(ApiToken).where(ApiToken.expires_at <= clock.now())).rowcount

@@ -1,0 +1,294 @@
+"""Read-side queries on loans (贷款查询): the scoped list, one loan, its timeline and its diagram.
+
+Scope mirrors ``permissions.may_view_loan`` as SQL: district roles see every loan, a township
+clerk the loans of their township, bank staff the loans of their bank; anyone else nothing.
+A loan outside the user's scope is reported as missing (``NotFoundError``), never as forbidden.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from math import ceil
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from SpiffWorkflow.util.task import TaskState
+
+from models import (GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, Loan, ProcessInstance, Township,
+                    User, db)
+
+from . import instances, resident_id
+from .errors import FormInvalidError, NotFoundError
+from .permissions import BANK_ROLES, DISTRICT_READERS, TOWNSHIP_ROLES, in_scope
+
+SORT_KEYS = {"id": Loan.id, "applied_on": Loan.applied_on, "amount": Loan.amount, "status": Loan.status,
+             "maturity_date": Loan.maturity_date}
+DEFAULT_SORT = "-id"
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 100
+ID_NUMBER_LENGTH = 18
+
+
+def loan_scope(user: User | None) -> sa.ColumnElement[bool]:
+    """The SQL condition for the loans ``user`` may see; ``sa.false()`` when none (deny by default)."""
+    if user is None or not user.is_active:
+        return sa.false()
+    roles = user.roles
+    if roles & DISTRICT_READERS:
+        return sa.true()
+    clauses = []
+    if roles & TOWNSHIP_ROLES and user.township_id is not None:
+        clauses.append(Loan.township_id == user.township_id)
+    if roles & BANK_ROLES and user.bank_id is not None:
+        clauses.append(Loan.bank_id == user.bank_id)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def visible_loans(user: User | None) -> sa.Select:
+    """``select(Loan)`` limited to the loans ``user`` may see."""
+    return sa.select(Loan).where(loan_scope(user))
+
+
+def shows_full_id_number(user: User, loan: Loan) -> bool:
+    """The full resident ID only inside the viewer's own township or bank scope; masked otherwise."""
+    if in_scope(user, "township_clerk", loan.township_id, None):
+        return True
+    return any(in_scope(user, role, None, loan.bank_id) for role in BANK_ROLES)
+
+
+@dataclass(frozen=True)
+class LoanFilters:
+    """What the loan list is filtered and sorted by. Empty values mean "any"."""
+
+    status: str | None = None
+    township: str | None = None  # Township.code
+    bank: str | None = None  # Bank.code
+    grade: str | None = None
+    applied_from: date | None = None
+    applied_to: date | None = None
+    q: str | None = None  # household name (part of it) or a full 18-digit resident ID
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    per_page: int = 20
+
+    def __post_init__(self) -> None:
+        errors = {}
+        if self.status and self.status not in LOAN_STATUSES:
+            errors["status"] = ["unknown status"]
+        if self.grade and self.grade not in GRADES:
+            errors["grade"] = ["unknown grade"]
+        if self.sort.removeprefix("-") not in SORT_KEYS:
+            errors["sort"] = [f"one of {', '.join(SORT_KEYS)}, with '-' for descending"]
+        if not 1 <= self.page <= MAX_PAGE:
+            errors["page"] = [f"must be 1 to {MAX_PAGE}"]
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            errors["per_page"] = [f"must be 1 to {MAX_PER_PAGE}"]
+        if self.applied_from and self.applied_to and self.applied_from > self.applied_to:
+            errors["applied_to"] = ["must not be before applied_from"]
+        if errors:
+            raise FormInvalidError(errors)
+
+    @classmethod
+    def from_args(cls, args) -> LoanFilters:
+        """Filters from query-string arguments (a mapping of strings); bad values raise ``FormInvalidError``."""
+        values, errors = {}, {}
+        for item in fields(cls):
+            raw = (args.get(item.name) or "").strip()
+            if not raw:
+                continue
+            try:
+                values[item.name] = _convert(item.type, raw)
+            except ValueError:
+                errors[item.name] = ["not a valid value"]
+        if errors:
+            raise FormInvalidError(errors)
+        return cls(**values)
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def _convert(type_name: str, raw: str):
+    return date.fromisoformat(raw) if "date" in type_name else int(raw) if type_name == "int" else raw
+
+
+@dataclass
+class Page:
+    """One page of a list and the total it was cut from."""
+
+    items: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def pages(self) -> int:
+        return max(ceil(self.total / self.per_page), 1)
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+
+
+def filtered_loans(user: User | None, filters: LoanFilters) -> sa.Select:
+    """``visible_loans`` narrowed by ``filters`` (unsorted, unpaged)."""
+    query = visible_loans(user)
+    if filters.status:
+        query = query.where(Loan.status == filters.status)
+    if filters.township:
+        query = query.where(Loan.township_id.in_(sa.select(Township.id).where(Township.code == filters.township)))
+    if filters.bank:
+        query = query.where(Loan.bank_id.in_(sa.select(Bank.id).where(Bank.code == filters.bank)))
+    if filters.grade:
+        query = query.where(Loan.grade == filters.grade)
+    if filters.applied_from:
+        query = query.where(Loan.applied_on >= filters.applied_from)
+    if filters.applied_to:
+        query = query.where(Loan.applied_on <= filters.applied_to)
+    if filters.q:
+        query = query.where(_search(filters.q.strip()))
+    return query
+
+
+def _search(text: str) -> sa.ColumnElement[bool]:
+    """A name matches by any part; an ID number only in full (no probing the masked digits)."""
+    if len(text) == ID_NUMBER_LENGTH and text[:-1].isdigit():
+        return Loan.applicant_id_number == text.upper()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    names = sa.select(Household.id).where(Household.name.like(pattern, escape="\\"))
+    return Loan.household_id.in_(names)
+
+
+def search_loans(user: User | None, filters: LoanFilters) -> Page:
+    """One page of the loans ``user`` may see, filtered and sorted, with the total count."""
+    query = filtered_loans(user, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    column = SORT_KEYS[filters.sort_key]
+    order = column.desc() if filters.descending else column.asc()
+    tie = Loan.id.desc() if filters.descending else Loan.id.asc()
+    page_query = (query.order_by(order.nulls_last(), tie)
+                  .options(so.joinedload(Loan.household), so.joinedload(Loan.township), so.joinedload(Loan.bank))
+                  .offset((filters.page - 1) * filters.per_page).limit(filters.per_page))
+    items = list(db.session.scalars(page_query).unique())
+    return Page(items, total or 0, filters.page, filters.per_page)
+
+
+def loan_for(user: User | None, loan_id: int) -> Loan:
+    """The loan if it exists and ``user`` may see it; ``NotFoundError`` otherwise (either way)."""
+    loan = db.session.scalars(visible_loans(user).where(Loan.id == loan_id)).first()
+    if loan is None:
+        raise NotFoundError(f"loan {loan_id}")
+    return loan
+
+
+def loan_timeline(loan_id: int) -> list[AuditEvent]:
+    """The audit events of the loan, oldest first."""
+    query = sa.select(AuditEvent).where(AuditEvent.loan_id == loan_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.occurred_at, AuditEvent.id)))
+
+
+def open_tasks(loan_id: int) -> list[HumanTask]:
+    """The loan's ready human tasks, oldest first, with their assignee loaded."""
+    query = (sa.select(HumanTask).where(HumanTask.loan_id == loan_id, HumanTask.state == "ready")
+             .options(so.joinedload(HumanTask.assignee)).order_by(HumanTask.created_at, HumanTask.id))
+    return list(db.session.scalars(query))
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """Display names of the given users (for the timeline's "who")."""
+    ids = {i for i in user_ids if i is not None}
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all() if ids else []
+    return dict(rows)
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """(code, name) of every township and bank, for the list's filter menus."""
+    townships = db.session.execute(sa.select(Township.code, Township.name).order_by(Township.code)).all()
+    banks = db.session.execute(sa.select(Bank.code, Bank.name).order_by(Bank.code)).all()
+    return {"townships": [tuple(row) for row in townships], "banks": [tuple(row) for row in banks]}
+
+
+CURRENT_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def diagram_state(loan_id: int) -> dict:
+    """The loan's diagram and where its instance stands.
+
+    ``{"process_key", "version", "bpmn_xml", "completed": [ids], "current": [ids]}``: ``current``
+    holds the BPMN ids of ready, waiting or started tasks; ``completed`` those completed and not
+    current again (a step sent back for rework is current, not completed). Both in first-seen order.
+    """
+    row = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.loan_id == loan_id)
+                             .order_by(ProcessInstance.id.desc()).limit(1)).first()
+    if row is None:
+        raise NotFoundError(f"no process instance for loan {loan_id}")
+    workflow = instances.load(row.id).workflow
+    completed, current = {}, {}
+    for spiff_task in workflow.get_tasks():
+        bpmn_id = getattr(spiff_task.task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        if spiff_task.state == TaskState.COMPLETED:
+            completed.setdefault(bpmn_id, None)
+        elif spiff_task.state & CURRENT_STATES:
+            current.setdefault(bpmn_id, None)
+    version = row.process_version
+    return {"process_key": version.process_key, "version": version.version,
+            "bpmn_xml": bpmn_source(version.sources, version.process_key),
+            "completed": [i for i in completed if i not in current], "current": list(current)}
+
+
+def bpmn_source(sources: dict[str, str], process_key: str) -> str:
+    """The ``.bpmn`` file of the sources that defines ``process_key`` (the only one, usually)."""
+    bpmn = {name: xml for name, xml in sorted(sources.items()) if name.endswith(".bpmn")}
+    for xml in bpmn.values():
+        if f'id="{process_key}"' in xml:
+            return xml
+    if not bpmn:
+        raise NotFoundError(f"no BPMN source for {process_key}")
+    return next(iter(bpmn.values()))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed value of an audit event: ``key`` ('' for a plain value), before and after."""
+
+    key: str
+    before: object
+    after: object
+
+
+ID_NUMBER_KEYS = frozenset({"id_number", "applicant_id_number"})
+
+
+def event_changes(event: AuditEvent) -> list[Change]:
+    """The keys whose values differ between the event's ``before`` and its resulting state.
+
+    A task event stores ``after = {"form": ..., "loan": snapshot}``: the snapshot is compared with
+    ``before``; other events compare ``before`` and ``after`` as they are (dicts key by key).
+    """
+    before, after = event.before, event.after
+    if isinstance(after, dict) and ("form" in after or "loan" in after):
+        after = after.get("loan")
+    if isinstance(before, dict) or isinstance(after, dict):
+        old = before if isinstance(before, dict) else {}
+        new = after if isinstance(after, dict) else {}
+        keys = dict.fromkeys([*old, *new])
+        return [Change(key, old.get(key), new.get(key)) for key in keys if old.get(key) != new.get(key)]
+    return [] if before == after else [Change("", before, after)]
+
+
+def event_form(event: AuditEvent, reveal_id_number: bool = False) -> dict:
+    """The form data the event's user submitted, resident IDs masked unless ``reveal_id_number``."""
+    after = event.after
+    form = after.get("form") if isinstance(after, dict) else None
+    if not isinstance(form, dict):
+        return {}
+    if reveal_id_number:
+        return dict(form)
+    return {key: resident_id.mask(str(value)) if key in ID_NUMBER_KEYS and value else value
+            for key, value in form.items()}
