@@ -6,6 +6,7 @@ from .loan import GRADES, LOAN_KINDS, LOAN_STATUSES, OPEN_STATUSES, OUTSTANDING_
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
 from .process import HumanTask, ProcessInstance, ProcessVersion
+from . import drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
     "GENESIS_HASH", "AuditChainHead", "AuditEvent", "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",

@@ -60,9 +60,11 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, errors, home, inbox, loans, security, tasks
+    from . import (admin, api, audit_review, auth, errors, finance, home, imports, inbox, loans, monitoring,
+                   reports, repayments, security, tasks)
 
-    for module in (home, auth, inbox, tasks, loans, api):
+    for module in (home, auth, inbox, tasks, loans, repayments, monitoring, finance, audit_review, imports,
+                   reports, admin, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register_error_handlers(app)

@@ -20,7 +20,8 @@ class Config:
     LANGUAGES = ("zh_CN", "en")
     # One catalogue per area of the app (merged by Flask-Babel); source strings are English.
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
-        f"translations/{area}" for area in ("core", "work", "loans", "api", "admin", "reports"))
+        f"translations/{area}" for area in ("core", "work", "loans", "api", "postloan", "repayments", "finance", "admin", "audit", "imports",
+                                          "reports"))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     SHOW_DEMO_LOGINS = os.environ.get("SHOW_DEMO_LOGINS", "0") == "1"
     LOGIN_FAILURES_PER_ADDRESS = 20  # per client address within LOGIN_LOCK_PERIOD → HTTP 429

@@ -2,7 +2,9 @@
 
 ``base`` holds the blueprint and the token gate; each module below adds its endpoints to it.
 """
-from . import households, loans, openapi, tasks, tokens  # noqa: F401  (each registers its routes on bp)
+from . import (  # noqa: F401  (each registers its routes on bp)
+    audit, households, imports, loans, openapi, processes, reports, repayments, tasks, tokens,
+)
 from .base import bp
 
 __all__ = ["bp"]

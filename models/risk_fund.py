@@ -1,0 +1,2 @@
+"""The risk-compensation fund ledger (风险补偿金)."""
+from __future__ import annotations
