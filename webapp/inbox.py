@@ -16,7 +16,7 @@ from .auth import current_actor, roles_required
 from .rule_messages import field_messages
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 # English names of the BPMN tasks (the diagram's own names are Chinese); unknown kinds show the diagram's name.
 TASK_TITLES = {

@@ -65,8 +65,7 @@ def inbox_query(user: User, *, view: str = "available", task_name: str | None = 
         .outerjoin(Assignee, Assignee.id == HumanTask.assignee_id)
         .where(HumanTask.state == "ready", scope_condition(user, view))
     )
-    return _filtered(query, task_name, township_id, overdue_only).order_by(
-        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    return _filtered(query, task_name, township_id, overdue_only).order_by(HumanTask.due_at, HumanTask.id)
 
 
 def _filtered(query: sa.Select, task_name: str | None, township_id: int | None, overdue_only: bool) -> sa.Select:

@@ -108,9 +108,9 @@ def _paths() -> dict:
             "loan_events", "The loan's audit trail, oldest first",
             wrapped("200", "events", "items", "Event", many=True),
             404, params=[LOAN_ID], tag="loans")},
-        "/tasks": {"get": op("list_tasks", "My actionable tasks (my role and scope, unclaimed or mine)",
-                              wrapped("200", "tasks", "items", "Task", many=True),
-                              tag="tasks")},
+        "/tasks": {"get": op("list_tasks", "My actionable tasks (my role and scope, unclaimed or mine), "
+                             "soonest due first, one page at a time",
+                              answer("200", "one page", "TaskPage"), params=PAGING, tag="tasks")},
         "/tasks/{task_id}": {"get": op("get_task", "A task with its form's fields and the instance version",
                                         answer("200", "the task", "TaskDetail"), 403, 404, params=[TASK_ID],
                                         tag="tasks")},

@@ -118,6 +118,7 @@ SCHEMAS = {
     "LoanSummary": LOAN_SUMMARY,
     "Loan": LOAN_DETAIL,
     "LoanPage": obj(["items", "total", "page", "per_page"], items=array(ref("LoanSummary")), **PAGE),
+    "TaskPage": obj(["items", "total", "page", "per_page"], items=array(ref("Task")), **PAGE),
     "Event": EVENT,
     "Task": TASK,
     "TaskDetail": {"allOf": [ref("Task"), obj(["fields", "instance_version"], form=text(),

@@ -6,6 +6,8 @@ Supervisors may read any task (read-only).
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from forms import describe_fields, form_class, form_from_json
 from models import HumanTask, Loan, ProcessInstance, db
 from workflows import inbox, loans, task_claims
@@ -13,7 +15,9 @@ from workflows.errors import AlreadyCompletedError, ForbiddenError, NotFoundErro
 from workflows.permissions import in_scope
 
 from . import serialize
-from .base import actor, api_user, bp, json_body, validated
+from .base import MAX_PAGE, MAX_PER_PAGE, actor, api_user, bp, int_arg, json_body, validated
+
+TASKS_PER_PAGE = 50
 
 
 def task_or_refuse(task_id: int, *, reading: bool = False) -> HumanTask:
@@ -29,8 +33,12 @@ def task_or_refuse(task_id: int, *, reading: bool = False) -> HumanTask:
 
 @bp.get("/tasks")
 def list_tasks():
-    rows = db.session.scalars(inbox.inbox_query(api_user(), view="available")).all()
-    return {"items": [serialize.task_json(row) for row in rows]}
+    """One page of my actionable tasks, soonest due first (the same indexed query as the inbox page)."""
+    page, per_page = int_arg("page", 1, high=MAX_PAGE), int_arg("per_page", TASKS_PER_PAGE, high=MAX_PER_PAGE)
+    query = inbox.inbox_query(api_user(), view="available")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [serialize.task_json(row) for row in rows], "total": total, "page": page, "per_page": per_page}
 
 
 @bp.get("/tasks/<int:task_id>")
