@@ -51,3 +51,24 @@ class AuditChainHead(Base):
     last_event_id: so.Mapped[int | None]
     last_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default=GENESIS_HASH)
     sequence: so.Mapped[int] = so.mapped_column(default=0)
+
+
+# Append-only on PostgreSQL: the database itself refuses UPDATE and DELETE on audit rows, whoever
+# asks (the app never does). A DBA can still disable the trigger or TRUNCATE; the hash chain is what
+# catches that. The Alembic migration carries the same SQL (APPEND_ONLY_SQL / DROP_APPEND_ONLY_SQL).
+APPEND_ONLY_SQL = (
+    "CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger AS $$\n"
+    "BEGIN\n"
+    "  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';\n"
+    "END;\n"
+    "$$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change()",
+)
+DROP_APPEND_ONLY_SQL = ("DROP FUNCTION IF EXISTS audit_events_refuse_change()",)
+
+for _statement in APPEND_ONLY_SQL:  # DDL formats with %, hence the doubled percent signs
+    sa.event.listen(AuditEvent.__table__, "after_create",
+                    sa.DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))
+for _statement in DROP_APPEND_ONLY_SQL:
+    sa.event.listen(AuditEvent.__table__, "after_drop", sa.DDL(_statement).execute_if(dialect="postgresql"))

@@ -81,4 +81,5 @@ class Rate(Money):
     """An annual rate in percent with four decimals (``Numeric(7,4)``), e.g. ``3.4500``."""
 
     impl = sa.Numeric(7, 4)
+    cache_ok = True
     quantum = Decimal("0.0001")

@@ -1,15 +1,19 @@
-"""Loan pages (贷款): the scoped, filtered list and one loan with its live diagram and audit timeline.
+"""Loan pages (贷款): the scoped, filtered list and one loan with its live diagram, repayment book
+(schedule, what is owed today, repayments, the officer's repayment form) and audit timeline.
 
 Every route needs a signed-in user; a loan outside the user's scope answers 404, like a missing one.
 """
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES
-from models import GRADES, LOAN_STATUSES
-from workflows import loan_queries, resident_id
+from forms.repayment import RepaymentForm
+from models import GRADES, LOAN_STATUSES, OUTSTANDING_STATUSES, Loan
+from workflows import clock, loan_queries, repayments, resident_id
 from workflows.permissions import may_act_on_task
 
 from .auth import current_actor, roles_required
@@ -24,6 +28,7 @@ ACTIONS = {
     "task_claimed": _l("Task claimed"),
     "task_unclaimed": _l("Task released"),
     "task_reassigned": _l("Task handed over"),
+    "repayment_recorded": _l("Repayment recorded"),
 }
 FIELD_LABELS = {
     "status": _l("Status"), "amount": _l("Amount applied for"), "grade": _l("Credit grade"),
@@ -37,13 +42,16 @@ FIELD_LABELS = {
     "eligibility_note": _l("Eligibility note"), "investigation_report": _l("Investigation report"),
     "decision": _l("Decision"), "approval_comment": _l("Approval comment"),
     "contract_number": _l("Contract number"), "account_number": _l("Account number"), "": _l("Value"),
+    "paid_on": _l("Paid on"), "principal": _l("Principal"), "interest": _l("Interest"),
+    "penalty_interest": _l("Penalty interest"),
 }
 VALUE_LABELS = {
     "purpose_category": dict(PURPOSE_CATEGORIES), "kind": dict(LOAN_KIND_CHOICES),
     "decision": {"approve": _l("Approve"), "reject": _l("Reject"), "return": _l("Return for more investigation")},
 }
 BOOLEANS = {True: _l("Yes"), False: _l("No")}
-MONEY_KEYS = frozenset({"amount", "credit_line", "recommended_amount", "approved_amount", "principal_outstanding"})
+MONEY_KEYS = frozenset({"amount", "credit_line", "recommended_amount", "approved_amount", "principal_outstanding",
+                        "principal", "interest", "penalty_interest"})
 
 
 def field_label(key: str) -> str:
@@ -82,19 +90,29 @@ def index():
 @bp.get("/<int:loan_id>")
 @roles_required()
 def show(loan_id: int):
+    return render_loan_page(loan_queries.loan_for(current_actor().user, loan_id))
+
+
+def render_loan_page(loan: Loan, repayment_form: RepaymentForm | None = None, *, status: int = 200,
+                     alerts=()):
+    """The loan page; the repayments view renders it again with its form's errors."""
     user = current_actor().user
-    loan = loan_queries.loan_for(user, loan_id)
     reveal = loan_queries.shows_full_id_number(user, loan)
     events = loan_queries.loan_timeline(loan.id)
     tasks = [(task, may_act_on_task(user, task)) for task in loan_queries.open_tasks(loan.id)]
+    book = repayments.book(loan, clock.today())
+    if repayment_form is None and repayments.may_record(user, loan) and loan.status in OUTSTANDING_STATUSES:
+        repayment_form = RepaymentForm(formdata=None, paid_on=clock.today(), idempotency_key=uuid4().hex)
     return render_template(
-        "loans/show.html", loan=loan, reveal=reveal, events=events, tasks=tasks,
+        "loans/show.html", loan=loan, reveal=reveal, events=events, tasks=tasks, book=book,
+        repayment_form=repayment_form, repayment_alerts=list(alerts),
         id_number=loan.applicant_id_number if reveal else resident_id.mask(loan.applicant_id_number),
-        names=loan_queries.display_names(e.actor_id for e in events), actions=ACTIONS,
-        changes=loan_queries.event_changes, form_of=lambda e: loan_queries.event_form(e, reveal),
+        names=loan_queries.display_names([*(e.actor_id for e in events),
+                                          *(r.recorded_by_id for r in book.repayments)]),
+        actions=ACTIONS, changes=loan_queries.event_changes, form_of=lambda e: loan_queries.event_form(e, reveal),
         task_title=task_title, field_label=field_label, field_value=field_value,
         purpose_label=lambda code: str(VALUE_LABELS["purpose_category"].get(code, code)),
-        kind_label=lambda code: str(VALUE_LABELS["kind"].get(code, code)))
+        kind_label=lambda code: str(VALUE_LABELS["kind"].get(code, code))), status
 
 
 @bp.get("/<int:loan_id>/diagram.json")

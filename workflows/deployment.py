@@ -12,7 +12,7 @@ from . import audit, engine
 from .audit import SYSTEM, Actor
 
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
-BUNDLED_PROCESSES = ("microcredit_loan",)
+BUNDLED_PROCESSES = ("microcredit_loan", "risk_fund_topup", "interest_subsidy_settlement")
 
 
 def bundled_sources(directory: Path = BPMN_DIR) -> dict[str, str]:

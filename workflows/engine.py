@@ -28,6 +28,7 @@ from .safe_xml import parse_xml
 from .sandbox import make_script_engine
 
 RESERVED_DATA_KEYS = frozenset({"typename"})
+TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"})
 STATE_COMPRESSION = 6
 
 
@@ -185,8 +186,8 @@ def complete_user_task(workflow: BpmnWorkflow, spiff_task, data: dict) -> None:
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest instant a timer of this instance falls due, for the worker's index."""
     instants = []
-    for waiting in workflow.waiting_events():
-        if isinstance(waiting.event_type, str) and "Timer" not in waiting.event_type:
+    for waiting in workflow.waiting_events():  # subprocess timers included: one event manager per top workflow
+        if waiting.event_type not in TIMER_EVENT_TYPES:
             continue
         value = getattr(waiting, "value", None)
         if isinstance(value, str):

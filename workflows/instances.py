@@ -99,10 +99,15 @@ def status_after_step(loaded: LoadedInstance, created: list[HumanTask]) -> str |
     return status
 
 
-def refresh_inbox(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
+Scope = tuple[int | None, int | None]  # (township_id, bank_id) of a process without a loan
+
+
+def refresh_inbox(loaded: LoadedInstance, loan: Loan | None, scope: Scope | None = None) -> list[HumanTask]:
     """Insert rows for newly ready user tasks, cancel rows whose task is no longer ready.
 
-    Returns the rows of tasks that became ready in this step.
+    The rows' township and bank come from ``loan``, or for a process without a loan from
+    ``scope`` = (township_id, bank_id) (e.g. a bank's subsidy settlement). Returns the rows of
+    tasks that became ready in this step.
     """
     ready = {str(t.id): t for t in engine.ready_user_tasks(loaded.workflow)}
     open_rows = db.session.scalars(
@@ -112,27 +117,30 @@ def refresh_inbox(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
         if row.spiff_task_id not in ready:
             row.state = "cancelled"
     known = {row.spiff_task_id for row in open_rows}
-    created = [_inbox_row(loaded.row, loan, t) for key, t in ready.items() if key not in known]
+    township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (scope or (None, None))
+    created = [_inbox_row(loaded.row, loan, t, township_id, bank_id) for key, t in ready.items() if key not in known]
     db.session.add_all(created)
     db.session.flush()
     return created
 
 
-def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task) -> HumanTask:
+def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, township_id: int | None,
+               bank_id: int | None) -> HumanTask:
     props, now = engine.task_properties(spiff_task), clock.now()
     spec = spiff_task.task_spec
     return HumanTask(
         process_instance_id=instance.id, loan_id=loan.id if loan else None, spiff_task_id=str(spiff_task.id),
         name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, form=props.get("form", ""),
-        role=spec.lane or "", township_id=loan.township_id if loan else None,
-        bank_id=loan.bank_id if loan else None, created_at=now,
+        role=spec.lane or "", township_id=township_id, bank_id=bank_id, created_at=now,
         due_at=engine.due_at(props.get("due_period"), now),
     )
 
 
-def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
-    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state."""
-    created = refresh_inbox(loaded, loan)
+def settle(loaded: LoadedInstance, loan: Loan | None, scope: Scope | None = None) -> list[HumanTask]:
+    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state.
+
+    ``scope`` (township_id, bank_id) places the inbox rows of a process without a loan."""
+    created = refresh_inbox(loaded, loan, scope)
     if loan is not None:
         loan.status = status_after_step(loaded, created) or loan.status
         if loan.status == "rejected" and loaded.workflow.completed:

@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 import sqlalchemy as sa
 
 from models import HumanTask, Loan, db
 
-from . import clock, policy
+from . import clock, policy, post_loan, renewals, repayments
 from .audit import Actor
 from .errors import FourEyesError, PolicyViolationError
 
@@ -97,20 +96,30 @@ class ApproveLoan(Step):
 
 
 class DisburseLoan(Step):
+    def before(self, ctx):
+        """The first post-loan timer (visit, reminder or maturity) goes into the task data."""
+        loan, day = ctx.loan, ctx.data["disbursed_on"]
+        maturity = post_loan.maturity_of(day, loan.approved_term_months)
+        ctx.data.update(post_loan.next_check(day, maturity, max(day, clock.today()), None))
+        ctx.data["post_loan_result"] = "closed"
+
     def after(self, ctx):
         loan, day = ctx.loan, ctx.data["disbursed_on"]
         if loan.approved_on and day < loan.approved_on:
             raise PolicyViolationError(["invalid"], {"disbursed_on": ["before_approval"]})
         amount = loan.approved_amount
         loan.contract_number, loan.account_number = ctx.data["contract_number"], ctx.data["account_number"]
-        loan.disbursed_on, loan.maturity_date = day, day + relativedelta(months=loan.approved_term_months)
-        loan.principal_outstanding = amount
+        loan.disbursed_on, loan.maturity_date = day, post_loan.maturity_of(day, loan.approved_term_months)
+        loan.principal_outstanding, loan.status = amount, "active"
         loan.subsidised_principal = policy.capped_share(
             amount, loan.household_id, loan.id, policy.setting("subsidised_principal_cap", day),
             Loan.subsidised_principal)
         loan.covered_principal = policy.capped_share(
             amount, loan.household_id, loan.id, policy.setting("covered_principal_cap", day),
             Loan.covered_principal)
+        repayments.create_schedule(loan)
+        if loan.previous_loan_id is not None:
+            renewals.close_renewed(loan, ctx.actor)
 
 
 STEPS: dict[str, Step] = {
@@ -118,6 +127,7 @@ STEPS: dict[str, Step] = {
     "investigate_credit": InvestigateCredit(),
     "approve_loan": ApproveLoan(),
     "disburse_loan": DisburseLoan(),
+    **post_loan.POST_LOAN_STEPS,
 }
 
 RULE_FIELDS = {

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import Bank, HumanTask, Loan, User, db
 
-from . import audit, clock, engine, instances, policy
+from . import audit, clock, engine, instances, policy, renewals
 from .audit import Actor
 from .errors import AlreadyCompletedError, ForbiddenError, NotFoundError, PolicyViolationError
 from .loan_steps import StepContext, step_for
@@ -24,7 +24,8 @@ APPLICATION_FIELDS = ("id_number", "bank", "amount", "term_months", "purpose_cat
 def register_application(actor: Actor, data: dict) -> Loan:
     """登记申请: start ``microcredit_loan`` and complete ``register_application`` in one step.
 
-    A policy refusal (DMN ``loan_policy``) raises ``PolicyViolationError`` and nothing is written.
+    A policy refusal (DMN ``loan_policy``) raises ``PolicyViolationError`` and nothing is written. A
+    renewal (``kind = renewal``) is linked to the household's due loan (``renewals.renewable_loan``).
     """
     household = policy.household_for(data["id_number"])
     if not in_scope(actor.user, "township_clerk", household.township_id, None):
@@ -32,10 +33,12 @@ def register_application(actor: Actor, data: dict) -> Loan:
     bank = db.session.scalars(sa.select(Bank).where(Bank.code == data["bank"])).first()
     if bank is None:
         raise PolicyViolationError(["invalid"], {"bank": ["unknown_bank"]})
+    previous = renewals.renewable_loan(household, clock.today()) if data.get("kind") == "renewal" else None
     actor = Actor(actor.user, "township_clerk", actor.ip_address)
     form = {**{k: data[k] for k in APPLICATION_FIELDS}, "id_number": household.id_number}
     loan = Loan(household=household, township_id=household.township_id, bank=bank, status="submitted",
                 applicant_id_number=household.id_number, applied_on=clock.today(),
+                previous_loan_id=previous.id if previous else None,
                 **{k: form[k] for k in APPLICATION_FIELDS if k not in ("id_number", "bank")})
     db.session.add(loan)
     db.session.flush()
@@ -99,6 +102,6 @@ def _comment(data: dict) -> str | None:
 
 
 def _loan_snapshot(loan: Loan) -> dict:
-    columns = ("status", "amount", "grade", "credit_line", "recommended_amount", "approved_amount",
+    columns = ("status", "amount", "grade", "credit_line", "recommended_amount", "approved_amount", "rate_cap",
                "approved_term_months", "annual_rate", "disbursed_on", "maturity_date", "principal_outstanding")
     return audit.jsonable({c: getattr(loan, c) for c in columns})

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from models import LprRate, PolicySetting, db
 
-from . import deployment
+from . import deployment, risk_fund
 
 LPR_CSV = Path(__file__).resolve().parent / "data" / "lpr.csv"
 DEFAULT_SETTINGS_CSV = Path(__file__).resolve().parent / "data" / "policy_settings.csv"
@@ -51,4 +51,5 @@ def install() -> dict[str, int]:
     """LPR, settings and bundled diagrams, in the caller's transaction."""
     counts = {"lpr": load_lpr(), "settings": load_default_settings()}
     counts["versions"] = len(deployment.deploy_bundled())
+    risk_fund.ensure_fund()
     return counts

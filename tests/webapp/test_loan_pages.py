@@ -82,6 +82,7 @@ def test_the_loan_page_shows_facts_tasks_diagram_and_timeline(login, loan):
                f'data-task="{step}"' in page
     assert "汉丰街道 王丽" in page and "农商行 张伟" in page  # who, by display name
     assert "<script>" not in page  # CSP: no inline scripts
+    assert 'id="no-schedule"' in page and 'id="repayment-form"' not in page  # not disbursed yet
 
 
 def test_only_users_who_may_act_get_the_task_link(login, loan):

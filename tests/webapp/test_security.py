@@ -42,7 +42,7 @@ def test_session_cookie_is_http_only(client, world):
 
 
 def test_no_inline_script_or_event_handler_in_any_template():
-    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+    inline_script = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", re.IGNORECASE)
     handler = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
     offenders = [
         str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")

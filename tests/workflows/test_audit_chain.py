@@ -1,6 +1,14 @@
-"""The hash chain: intact after real work, broken and located after tampering."""
+"""The hash chain: intact after real work, broken and located after tampering.
+
+On PostgreSQL the table refuses UPDATE and DELETE (trigger ``audit_events_append_only``), so the
+tamper tests first disable it as the table owner would: that is the DBA-level tamper the chain
+exists to reveal.
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, db
@@ -8,14 +16,33 @@ from workflows import audit
 
 from ..factories import drive, make_household, register
 
+TRIGGER = "audit_events_append_only"
+
 
 def _events(world) -> list[int]:
     loan = register(world, make_household())
-    drive(world, loan.id, until="end")
+    drive(world, loan.id, until="disburse_loan")
     return list(db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)))
 
 
-def test_the_chain_is_intact_after_a_whole_loan(world):
+@contextmanager
+def tampering():
+    """Run raw SQL on the audit table as its owner would, with the append-only trigger off."""
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(sa.text(f"ALTER TABLE audit_events DISABLE TRIGGER {TRIGGER}"))
+    yield
+    if postgres:
+        db.session.execute(sa.text(f"ALTER TABLE audit_events ENABLE TRIGGER {TRIGGER}"))
+    db.session.commit()
+
+
+def tamper(sql: str, **params) -> None:
+    with tampering():
+        db.session.execute(sa.text(sql), params)
+
+
+def test_the_chain_is_intact_after_a_loan(world):
     ids = _events(world)
     report = audit.verify()
     assert report.ok and report.checked == len(ids)
@@ -24,16 +51,14 @@ def test_the_chain_is_intact_after_a_whole_loan(world):
 def test_a_changed_row_is_found(world):
     ids = _events(world)
     target = ids[len(ids) // 2]
-    db.session.execute(sa.text("UPDATE audit_events SET comment = 'changed' WHERE id = :id"), {"id": target})
-    db.session.commit()
+    tamper("UPDATE audit_events SET comment = 'changed' WHERE id = :id", id=target)
     report = audit.verify()
     assert not report.ok and report.broken_event_id == target and "content" in report.reason
 
 
 def test_a_deleted_row_is_found(world):
     ids = _events(world)
-    db.session.execute(sa.text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[3]})
-    db.session.commit()
+    tamper("DELETE FROM audit_events WHERE id = :id", id=ids[3])
     report = audit.verify()
     assert not report.ok and report.broken_event_id == ids[4]
 
@@ -41,7 +66,18 @@ def test_a_deleted_row_is_found(world):
 def test_cli_audit_verify(world, runner):
     ids = _events(world)
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
-    db.session.execute(sa.text("UPDATE audit_events SET actor_name = 'someone' WHERE id = :id"), {"id": ids[2]})
-    db.session.commit()
+    tamper("UPDATE audit_events SET actor_name = 'someone' WHERE id = :id", id=ids[2])
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"event {ids[2]}" in result.output
+
+
+@pytest.mark.parametrize("sql", ["UPDATE audit_events SET comment = 'changed' WHERE id = :id",
+                                 "DELETE FROM audit_events WHERE id = :id"])
+def test_postgresql_refuses_update_and_delete(world, is_postgres, sql):
+    if not is_postgres:
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    ids = _events(world)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        db.session.execute(sa.text(sql), {"id": ids[1]})
+    db.session.rollback()
+    assert audit.verify().ok

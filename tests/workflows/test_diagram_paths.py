@@ -1,4 +1,6 @@
-"""Drive ``microcredit_loan.bpmn`` and its DMN tables in memory with raw SpiffWorkflow (no database)."""
+"""Drive ``microcredit_loan.bpmn`` and its DMN tables in memory with raw SpiffWorkflow (no database).
+
+The post-loan part (``post_loan.bpmn``, a call activity) is driven in ``test_post_loan_diagram.py``."""
 import datetime
 import re
 from decimal import Decimal
@@ -12,12 +14,13 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from workflows import clock
 from workflows.sandbox import make_script_engine
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "workflows" / "bpmn"
 DMN_FILES = ("loan_policy.dmn", "credit_line.dmn", "rate_cap.dmn")
 ROLES = {"township_clerk", "rural_bureau", "bank_officer", "bank_approver", "finance_bureau", "supervisor"}
-STATUSES = {"submitted", "approved", "active", "rejected"}
+STATUSES = {"submitted", "approved", "active", "rejected", "closed", "written_off", "recovering"}
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -30,7 +33,7 @@ NS = {
 @pytest.fixture(scope="module")
 def specs():
     parser = SpiffBpmnParser(validator=VALIDATOR)  # validates BPMN and DMN 1.3 against the XSDs too
-    parser.add_bpmn_file(str(BPMN_DIR / "microcredit_loan.bpmn"))
+    parser.add_bpmn_files([str(BPMN_DIR / "microcredit_loan.bpmn"), str(BPMN_DIR / "post_loan.bpmn")])
     parser.add_dmn_files([str(BPMN_DIR / name) for name in DMN_FILES])
     return parser.get_spec("microcredit_loan"), parser.get_subprocess_specs("microcredit_loan")
 
@@ -74,6 +77,10 @@ def complete(workflow, name, **data):
     workflow.do_engine_steps()
 
 
+def ready_or_waiting_data(workflow):
+    return in_post_loan(workflow)[1].data
+
+
 def reached_end(workflow):
     assert workflow.is_completed()
     [end] = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
@@ -107,11 +114,21 @@ def approve(workflow, decision="approve", term=24):
 
 
 def disburse(workflow):
-    complete(workflow, "disburse_loan", contract_number="KZ-2024-0001",
-             disbursed_on=datetime.date(2024, 3, 1), account_number="6228480000000000000")
+    with clock.frozen(datetime.datetime(2024, 3, 1, 10, tzinfo=datetime.timezone.utc)):
+        complete(workflow, "disburse_loan", contract_number="KZ-2024-0001",
+                 disbursed_on=datetime.date(2024, 3, 1), account_number="6228480000000000000",
+                 next_check_at="2024-06-01T09:00:00+08:00", check_kind="visit", post_loan_result="closed")
 
 
-def test_happy_path_reaches_loan_active_with_status_trail(specs):
+def in_post_loan(workflow):
+    """Disbursed: the instance runs on in the call activity ``post_loan``, waiting on its timer."""
+    assert not workflow.is_completed()
+    [call] = [t for t in workflow.get_tasks(state=TaskState.STARTED) if t.task_spec.name == "post_loan"]
+    [timer] = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.name == "next_check"]
+    return call, timer
+
+
+def test_happy_path_reaches_post_loan_with_status_trail(specs):
     workflow = registered(specs)
     trail = [ready_status(workflow)]
     complete(workflow, "confirm_eligibility", eligible=True, eligibility_note="")
@@ -121,10 +138,11 @@ def test_happy_path_reaches_loan_active_with_status_trail(specs):
     approve(workflow)
     trail.append(ready_status(workflow))
     disburse(workflow)
-    assert reached_end(workflow) == "loan_active"
+    in_post_loan(workflow)
     assert trail == ["submitted", None, None, "approved"]
-    assert properties(workflow.spec.task_specs["loan_active"]) == {"loan_status": "active"}
-    data = workflow.data
+    assert properties(workflow.spec.task_specs["loan_closed"]) == {"loan_status": "closed"}
+    assert properties(workflow.spec.task_specs["loan_written_off"]) == {"loan_status": "written_off"}
+    data = ready_or_waiting_data(workflow)
     assert (data["loan_id"], data["policy_violations"], data["credit_line"], data["lpr_tenor"]) == (1, [], 40000, "5y_plus")
     assert data["disbursed_on"] == datetime.date(2024, 3, 1) and data["amount"] == Decimal("30000")
 
@@ -187,7 +205,7 @@ def test_returned_then_reinvestigated_then_approved(specs):
     assert ready(workflow).data["credit_line"] == 50000
     approve(workflow)
     disburse(workflow)
-    assert reached_end(workflow) == "loan_active"
+    in_post_loan(workflow)
     runs = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name == "investigate_credit"]
     assert len(runs) == 2
 

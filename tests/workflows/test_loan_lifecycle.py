@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from models import AuditEvent, HumanTask, Loan, ProcessInstance
+from models.repayment import RepaymentScheduleLine
 from workflows import loans
 from workflows.errors import PolicyViolationError
 
@@ -13,6 +14,12 @@ from models import db
 
 from ..conftest import count, one, table_count
 from ..factories import drive, make_household, ready_task, register
+from ..factories_postloan import install
+
+
+@pytest.fixture(autouse=True)
+def post_loan_settings(world):
+    install()
 
 
 def test_approved_and_disbursed(world):
@@ -25,7 +32,8 @@ def test_approved_and_disbursed(world):
     assert loan.principal_outstanding == loan.subsidised_principal == loan.covered_principal == Decimal("30000.00")
     assert loan.maturity_date.year == loan.disbursed_on.year + 1
     instance = one(ProcessInstance, loan_id=loan.id)
-    assert instance.status == "completed" and instance.end_event == "loan_active"
+    assert instance.status == "running" and instance.end_event is None  # waiting in the call activity post_loan
+    assert instance.next_timer_at is not None and table_count(RepaymentScheduleLine) > 0
     assert table_count(HumanTask) == 5 and count(HumanTask, state="ready") == 0
 
 

@@ -1,6 +1,11 @@
-"""Administration (系统管理): process diagrams, decision tables, policy settings, LPR, migrations."""
+"""Administration (系统管理): process diagrams, decision tables, policy settings, LPR, migrations.
+
+Views live in one module per page group; each registers on ``bp`` (``blueprint.py``, which also
+holds the admin-only guard).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from . import decisions, migrations, processes, settings, test_scripts
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+__all__ = ["bp", "decisions", "migrations", "processes", "settings", "test_scripts"]

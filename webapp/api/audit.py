@@ -1,4 +1,86 @@
-"""API endpoints of the audit area (see openapi.add_paths)."""
+"""Audit review over the API: ``GET /audit`` (the page's search) and ``GET /audit/findings``.
+
+Supervisor: every event; administrator: the events of administration only; anyone else 403.
+ID and phone numbers inside before/after are always masked.
+"""
 from __future__ import annotations
 
-from .base import bp  # noqa: F401
+from decimal import Decimal
+
+from flask import request
+
+from models import ROLES
+from workflows import audit_findings, audit_search
+from workflows.errors import FormInvalidError
+from workflows.masking import mask_data
+
+from . import openapi
+from .base import api_user, bp, refuse_huge_page
+from .openapi_schemas import INSTANT, PAGE, array, integer, obj, ref, text
+from .serialize import instant
+
+
+def event_json(event) -> dict:
+    return {
+        "id": event.id, "occurred_at": instant(event.occurred_at), "action": event.action,
+        "actor": event.actor_name, "actor_id": event.actor_id, "actor_role": event.actor_role,
+        "ip_address": event.ip_address, "loan_id": event.loan_id, "household_id": event.household_id,
+        "task_name": event.task_name, "before": mask_data(event.before), "after": mask_data(event.after),
+        "comment": event.comment, "codes": event.codes or [], "hash": event.hash,
+    }
+
+
+@bp.get("/audit")
+def list_audit_events():
+    refuse_huge_page()
+    page = audit_search.search(api_user(), audit_search.AuditFilters.from_args(request.args))
+    return {"items": [event_json(e) for e in page.items], "total": page.total, "page": page.page,
+            "per_page": page.per_page}
+
+
+@bp.get("/audit/findings")
+def list_audit_findings():
+    rule = request.args.get("rule") or None
+    audit_search.audit_scope(api_user())
+    if rule is not None and rule not in audit_findings.RULES:
+        raise FormInvalidError({"rule": [f"one of {', '.join(audit_findings.RULES)}"]})
+    found = audit_findings.find(api_user(), rule)
+    return {"items": [{"rule": f.rule, "event": event_json(f.event),
+                       "detail": {k: str(v) if isinstance(v, Decimal) else v for k, v in f.detail.items()}}
+                      for f in found]}
+
+
+openapi.EXTRA_SCHEMAS.update({
+    "AuditEvent": obj(["id", "occurred_at", "action", "hash"], id=integer(), occurred_at=INSTANT, action=text(),
+                      actor=text(True, description="username"), actor_id=integer(True), actor_role=text(True),
+                      ip_address=text(True), loan_id=integer(True), household_id=integer(True), task_name=text(True),
+                      before={"type": "object", "nullable": True, "description": "ID and phone numbers masked"},
+                      after={"type": "object", "nullable": True, "description": "ID and phone numbers masked"},
+                      comment=text(True), codes=array(text()), hash=text()),
+    "AuditEventPage": obj(["items", "total", "page", "per_page"], items=array(ref("AuditEvent")), **PAGE),
+    "AuditFinding": obj(["rule", "event", "detail"], rule=text(enum=list(audit_findings.RULES)),
+                        event=ref("AuditEvent"), detail={"type": "object", "description": "the figures: minutes, "
+                                                         "limit, rate, cap (decimal strings), earlier_event_id"}),
+})
+openapi.EXTRA_TAGS.append("audit")
+WHO = "Supervisor: every event; administrator: the events of administration only; others 403."
+
+
+@openapi.add_paths
+def _paths() -> dict:
+    q = openapi.query
+    filters = [q("loan", integer(minimum=1)), q("household", integer(minimum=1)),
+               q("user", text(), "user id or username"), q("role", text(enum=[*ROLES, "system"])),
+               q("bank", text(), "bank code"), q("township", text(), "township code"),
+               q("action", text(), "e.g. `task_completed`"), q("task", text(), "BPMN task id, e.g. `approve_loan`"),
+               q("from", text(format="date"), "first day (Asia/Shanghai)"),
+               q("to", text(format="date"), "last day, included (Asia/Shanghai)"), *openapi.PAGING]
+    return {
+        "/audit": {"get": openapi.op("list_audit_events", f"Search the audit trail, newest first. {WHO}",
+                                     openapi.answer("200", "one page", "AuditEventPage"), 403, 422,
+                                     params=filters, tag="audit")},
+        "/audit/findings": {"get": openapi.op(
+            "list_audit_findings", f"Events that break a rule after the fact. {WHO}",
+            openapi.wrapped("200", "findings, oldest event first", "items", "AuditFinding", many=True), 403, 422,
+            params=[q("rule", text(enum=list(audit_findings.RULES)))], tag="audit")},
+    }

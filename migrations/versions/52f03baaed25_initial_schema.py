@@ -1,17 +1,18 @@
 """initial schema
 
-Revision ID: 0a1bf9622123
+Revision ID: 52f03baaed25
 Revises: 
-Create Date: 2026-11-27 18:44:12.040922
+Create Date: 2026-11-27 21:04:25.613021
 
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
+from models.audit import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
 
 
 # revision identifiers, used by Alembic.
-revision = '0a1bf9622123'
+revision = '52f03baaed25'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -55,6 +56,13 @@ def upgrade():
     with op.batch_alter_table('policy_settings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_policy_settings_key'), ['key'], unique=False)
 
+    op.create_table('risk_funds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_funds')),
+    sa.UniqueConstraint('code', name=op.f('uq_risk_funds_code'))
+    )
     op.create_table('townships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -205,6 +213,42 @@ def upgrade():
         batch_op.create_index('ix_loans_status_bank_township', ['status', 'bank_id', 'township_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_loans_township_id'), ['township_id'], unique=False)
 
+    op.create_table('process_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_key', sa.String(length=64), nullable=False),
+    sa.Column('based_on_version_id', sa.Integer(), nullable=True),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('deployed_version_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('comment', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_process_drafts_author_id_users')),
+    sa.ForeignKeyConstraint(['based_on_version_id'], ['process_versions.id'], name=op.f('fk_process_drafts_based_on_version_id_process_versions')),
+    sa.ForeignKeyConstraint(['deployed_version_id'], ['process_versions.id'], name=op.f('fk_process_drafts_deployed_version_id_process_versions')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_process_drafts_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_process_drafts'))
+    )
+    with op.batch_alter_table('process_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_drafts_process_key'), ['process_key'], unique=False)
+
+    op.create_table('process_draft_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('draft_id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('saved_by_id', sa.Integer(), nullable=True),
+    sa.Column('saved_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['draft_id'], ['process_drafts.id'], name=op.f('fk_process_draft_revisions_draft_id_process_drafts')),
+    sa.ForeignKeyConstraint(['saved_by_id'], ['users.id'], name=op.f('fk_process_draft_revisions_saved_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_process_draft_revisions')),
+    sa.UniqueConstraint('draft_id', 'revision', name=op.f('uq_process_draft_revisions_draft_id'))
+    )
+    with op.batch_alter_table('process_draft_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_draft_revisions_draft_id'), ['draft_id'], unique=False)
+
     op.create_table('process_instances',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_version_id', sa.Integer(), nullable=False),
@@ -224,6 +268,47 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_process_instances_loan_id'), ['loan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_next_timer_at'), ['next_timer_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_process_version_id'), ['process_version_id'], unique=False)
+
+    op.create_table('repayment_schedule_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('principal', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('interest', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('part', sa.String(length=16), nullable=False),
+    sa.Column('method', sa.String(length=64), nullable=False),
+    sa.Column('day_count_basis', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("part IN ('original', 'extension')", name=op.f('ck_repayment_schedule_lines_known_part')),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_repayment_schedule_lines_loan_id_loans')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_repayment_schedule_lines')),
+    sa.UniqueConstraint('loan_id', 'seq', name=op.f('uq_repayment_schedule_lines_loan_id'))
+    )
+    with op.batch_alter_table('repayment_schedule_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_repayment_schedule_lines_loan_id'), ['loan_id'], unique=False)
+
+    op.create_table('repayments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('principal', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('interest', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('penalty_interest', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('principal_outstanding_after', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('loan_status_after', sa.String(length=16), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_repayments_loan_id_loans')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_repayments_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_repayments')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_repayments_idempotency_key'))
+    )
+    with op.batch_alter_table('repayments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_repayments_loan_id'), ['loan_id'], unique=False)
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -289,19 +374,106 @@ def upgrade():
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_human_tasks_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index('ix_human_tasks_due', ['state', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_human_tasks_inbox', ['state', 'role', 'bank_id', 'township_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_loan_id'), ['loan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_process_instance_id'), ['process_instance_id'], unique=False)
 
+    op.create_table('risk_fund_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('fund_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=True),
+    sa.Column('voucher_number', sa.String(length=64), nullable=True),
+    sa.Column('comment', sa.String(length=500), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('process_instance_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('deposit', 'topup', 'interest', 'compensation')", name=op.f('ck_risk_fund_entries_known_kind')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_risk_fund_entries_positive_amount')),
+    sa.ForeignKeyConstraint(['fund_id'], ['risk_funds.id'], name=op.f('fk_risk_fund_entries_fund_id_risk_funds')),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_risk_fund_entries_loan_id_loans')),
+    sa.ForeignKeyConstraint(['process_instance_id'], ['process_instances.id'], name=op.f('fk_risk_fund_entries_process_instance_id_process_instances')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_risk_fund_entries_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_fund_entries'))
+    )
+    with op.batch_alter_table('risk_fund_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_fund_entries_fund_day', ['fund_id', 'occurred_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_fund_entries_loan_id'), ['loan_id'], unique=False)
+
+    op.create_table('subsidy_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('total', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('computed_at', models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('voucher_number', sa.String(length=64), nullable=True),
+    sa.Column('confirmed_on', sa.Date(), nullable=True),
+    sa.Column('process_instance_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('scheduled', 'computed', 'approved', 'paid', 'confirmed')", name=op.f('ck_subsidy_settlements_known_status')),
+    sa.CheckConstraint('quarter BETWEEN 1 AND 4', name=op.f('ck_subsidy_settlements_quarter_1_to_4')),
+    sa.ForeignKeyConstraint(['bank_id'], ['banks.id'], name=op.f('fk_subsidy_settlements_bank_id_banks')),
+    sa.ForeignKeyConstraint(['process_instance_id'], ['process_instances.id'], name=op.f('fk_subsidy_settlements_process_instance_id_process_instances')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subsidy_settlements')),
+    sa.UniqueConstraint('year', 'quarter', 'bank_id', name=op.f('uq_subsidy_settlements_year'))
+    )
+    with op.batch_alter_table('subsidy_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subsidy_settlements_bank_id'), ['bank_id'], unique=False)
+
+    op.create_table('subsidy_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('settlement_id', sa.Integer(), nullable=False),
+    sa.Column('loan_id', sa.Integer(), nullable=False),
+    sa.Column('interest_paid', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('subsidy_base', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.Column('share', models.base.Rate(precision=7, scale=4), nullable=False),
+    sa.Column('subsidy', models.base.Money(precision=14, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_subsidy_lines_loan_id_loans')),
+    sa.ForeignKeyConstraint(['settlement_id'], ['subsidy_settlements.id'], name=op.f('fk_subsidy_lines_settlement_id_subsidy_settlements')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subsidy_lines')),
+    sa.UniqueConstraint('settlement_id', 'loan_id', name=op.f('uq_subsidy_lines_settlement_id'))
+    )
+    with op.batch_alter_table('subsidy_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subsidy_lines_loan_id'), ['loan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_subsidy_lines_settlement_id'), ['settlement_id'], unique=False)
+
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":  # audit_events is append-only
+        for statement in APPEND_ONLY_SQL:
+            op.execute(statement)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        for statement in DROP_APPEND_ONLY_SQL:
+            op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('subsidy_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subsidy_lines_settlement_id'))
+        batch_op.drop_index(batch_op.f('ix_subsidy_lines_loan_id'))
+
+    op.drop_table('subsidy_lines')
+    with op.batch_alter_table('subsidy_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subsidy_settlements_bank_id'))
+
+    op.drop_table('subsidy_settlements')
+    with op.batch_alter_table('risk_fund_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_fund_entries_loan_id'))
+        batch_op.drop_index('ix_risk_fund_entries_fund_day')
+
+    op.drop_table('risk_fund_entries')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_human_tasks_process_instance_id'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_loan_id'))
         batch_op.drop_index('ix_human_tasks_inbox')
+        batch_op.drop_index('ix_human_tasks_due')
         batch_op.drop_index(batch_op.f('ix_human_tasks_assignee_id'))
 
     op.drop_table('human_tasks')
@@ -313,12 +485,28 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('repayments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_repayments_loan_id'))
+
+    op.drop_table('repayments')
+    with op.batch_alter_table('repayment_schedule_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_repayment_schedule_lines_loan_id'))
+
+    op.drop_table('repayment_schedule_lines')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_instances_process_version_id'))
         batch_op.drop_index(batch_op.f('ix_process_instances_next_timer_at'))
         batch_op.drop_index(batch_op.f('ix_process_instances_loan_id'))
 
     op.drop_table('process_instances')
+    with op.batch_alter_table('process_draft_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_draft_revisions_draft_id'))
+
+    op.drop_table('process_draft_revisions')
+    with op.batch_alter_table('process_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_drafts_process_key'))
+
+    op.drop_table('process_drafts')
     with op.batch_alter_table('loans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loans_township_id'))
         batch_op.drop_index('ix_loans_status_bank_township')
@@ -347,6 +535,7 @@ def downgrade():
     op.drop_table('villages')
     op.drop_table('users')
     op.drop_table('townships')
+    op.drop_table('risk_funds')
     with op.batch_alter_table('policy_settings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_policy_settings_key'))
 

@@ -1,0 +1,102 @@
+"""The audit review pages: search, user activity, loan timeline, findings, exports and the chain check."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from workflows.audit_search import EXPORT_FIELDS
+
+from ..factories import PASSWORD
+from ..factories_audit import build
+from ..workflows.test_audit_chain import tamper
+
+
+@pytest.fixture
+def portfolio(world):
+    return build(world)
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(username: str):
+        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+        return client
+    return sign_in
+
+
+def test_search_shows_who_role_time_address_and_masked_data(as_user, portfolio):
+    loan = portfolio.loans["A"]
+    page = as_user("supervisor").get(f"/audit?loan={loan.id}&action=loan_registered")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count('data-event-id="') == 1
+    assert "clerk_hanfeng" in html and "2026-03-02 08:00" in html and "10.0.0.9" not in html
+    assert loan.applicant_id_number not in html and loan.applicant_id_number[:6] + "********" in html
+    assert f'/audit/loans/{loan.id}"' in html
+
+
+def test_user_activity_and_filters_in_the_export_links(as_user, portfolio, world):
+    html = as_user("supervisor").get("/audit?user=officer_psbc&from=2026-03-01").get_data(as_text=True)
+    assert 'id="user-activity"' in html and html.count('data-event-id="') == 2
+    assert "/audit/export.xlsx?" in html and "user=officer_psbc" in html and "from=2026-03-01" in html
+
+
+def test_a_bad_filter_answers_422(as_user, portfolio):
+    assert as_user("supervisor").get("/audit?from=2026-03-05&to=2026-03-01").status_code == 422
+
+
+def test_csv_export_is_the_search(as_user, portfolio):
+    answer = as_user("supervisor").get("/audit/export.csv?bank=psbc")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+    assert len(rows[0]) == len(EXPORT_FIELDS) and len(rows) == 1 + 4
+    assert {row[EXPORT_FIELDS.index("bank")] for row in rows[1:]} == {"psbc"}
+
+
+def test_xlsx_export_opens_in_openpyxl(as_user, portfolio):
+    answer = as_user("supervisor").get("/audit/export.xlsx?task=approve_loan")
+    sheet = load_workbook(io.BytesIO(answer.get_data())).active
+    assert sheet.max_row == 1 + 4 and sheet["E1"].value in ("Username", "用户名")
+    assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "approver_rcb", "approver_psbc", "dual", "approver2_rcb"]
+
+
+def test_admin_sees_only_admin_events(as_user, portfolio):
+    client = as_user("admin")
+    html = client.get("/audit").get_data(as_text=True)
+    assert 'id="admin-scope"' in html and 'data-action="task_completed"' not in html
+    assert 'data-action="user_created"' in html
+    assert client.get(f"/audit/loans/{portfolio.loans['A'].id}").status_code == 403
+    assert 'id="no-findings"' in client.get("/audit/findings").get_data(as_text=True)
+
+
+def test_loan_timeline_flags_findings_and_links_the_loan_page(as_user, portfolio):
+    loan = portfolio.loans["A"]
+    html = as_user("supervisor").get(f"/audit/loans/{loan.id}").get_data(as_text=True)
+    assert f'href="/loans/{loan.id}"' in html
+    assert html.count('class="small text-danger audit-finding"') == 3  # extension four eyes, two outside scope
+    assert 'data-rule="four_eyes"' in html and 'data-rule="outside_scope"' in html
+    assert as_user("supervisor").get("/audit/loans/99999").status_code == 404
+
+
+def test_findings_page_lists_each_rule(as_user, portfolio):
+    client = as_user("supervisor")
+    html = client.get("/audit/findings").get_data(as_text=True)
+    for rule, ids in portfolio.flagged.items():
+        for event_id in ids:
+            assert f'data-rule="{rule}" data-event-id="{event_id}"' in html
+    only = client.get("/audit/findings?rule=too_fast").get_data(as_text=True)
+    assert only.count("<tr data-rule=") == 1
+
+
+def test_the_chain_check_locates_a_tampered_row(as_user, portfolio):
+    client = as_user("supervisor")
+    assert 'id="chain-ok"' in client.get("/audit/verify").get_data(as_text=True)
+    target = portfolio.flagged["too_fast"][0]
+    tamper("UPDATE audit_events SET comment = 'nothing to see' WHERE id = :id", id=target)
+    html = client.get("/audit/verify").get_data(as_text=True)
+    assert f'id="chain-broken" data-event-id="{target}"' in html
+    assert f'<tr data-event-id="{target}"' in html and "nothing to see" in html

@@ -1,0 +1,103 @@
+"""Each validation rule refuses a broken copy of the bundled diagrams, naming the element concerned."""
+from __future__ import annotations
+
+import pytest
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from forms.registry import TASK_FORMS
+from workflows import engine, validation
+from workflows.deployment import bundled_sources
+
+KEY = "microcredit_loan"
+LOAN, POST, CREDIT = "microcredit_loan.bpmn", "post_loan.bpmn", "credit_line.dmn"
+FACTS = {"on_list": True, "removed": False, "applicant_age": 40, "dishonest": False, "amount": 30000,
+         "household_total": 30000, "term_months": 12, "purpose_category": "breeding"}
+
+BROKEN = [  # (file, old text, new text, element id, words of the message)
+    (LOAN, "<bpmn:flowNodeRef>confirm_eligibility</bpmn:flowNodeRef>", "", "confirm_eligibility", "in no lane"),
+    (LOAN, 'name="rural_bureau"', 'name="admin"', "confirm_eligibility", "lane 'admin' is not a role"),
+    (LOAN, '"ConfirmEligibilityForm"', '"NoSuchForm"', "confirm_eligibility", "form 'NoSuchForm' does not exist"),
+    (LOAN, ' default="flow_not_eligible"', "", "eligibility_confirmed", "needs a default flow"),
+    (LOAN, ' default="flow_not_eligible"', ' default="flow_to_register_application"', "eligibility_confirmed",
+     "does not leave this gateway"),
+    (CREDIT, "<text>-</text>", '<text>"B"</text>', "credit_line", "catch-all"),
+    (CREDIT, 'hitPolicy="UNIQUE"', 'hitPolicy="ANY"', "credit_line", "hit policy ANY"),
+    (LOAN, "eligible == True", "eligible ==", "flow_eligible", "condition: Line 1: SyntaxError"),
+    (LOAN, "eligible == True", "().__class__.__bases__", "flow_eligible", "condition"),
+    (LOAN, "eligible == True", "-" * 100_000 + "1", "flow_eligible", "nested too deeply"),
+    (LOAN, "policy_violations = sorted(", "policy_violations = open('/etc/passwd') or sorted(",
+     "collect_violations", "script: Line 1: 'open' is not allowed"),
+    (CREDIT, '<text>"AAA"</text>', "<text>().__class__</text>", "credit_line_rule_aaa", "cell '信用等级 grade'"),
+    (CREDIT, "<text>50000</text>", "<text>import os</text>", "credit_line_rule_aaa", "output"),
+    (CREDIT, "<text>grade</text>", "<text>grade +</text>", "credit_line_input_grade", "input expression"),
+    (POST, ">next_check_at</bpmn:timeDate>", '>"not a date"</bpmn:timeDate>', "next_check", "ISO 8601 timeDate"),
+    (POST, ">next_check_at</bpmn:timeDate>", ">next_check_at +</bpmn:timeDate>", "next_check", "timer: Line 1"),
+    (POST, ">next_check_at</bpmn:timeDate>", ">30</bpmn:timeDate>", "next_check", "must be a string"),
+    (LOAN, 'calledElement="post_loan"', 'calledElement="nowhere"', "post_loan", "calls process 'nowhere'"),
+    (LOAN, "<spiffworkflow:calledDecisionId>credit_line<", "<spiffworkflow:calledDecisionId>nothing<",
+     "look_up_credit_line", "decision table 'nothing'"),
+    (LOAN, 'sourceRef="post_loan_result" targetRef="loan_written_off"',
+     'sourceRef="loan_written_off" targetRef="loan_written_off"', "loan_written_off", "cannot be reached"),
+    (LOAN, 'sourceRef="collect_violations" targetRef="policy_passed"',
+     'sourceRef="collect_violations" targetRef="collect_violations"', "collect_violations", "no path to an end"),
+    (LOAN, 'targetRef="register_application" />', 'targetRef="nowhere" />', "flow_to_register_application",
+     "does not exist"),
+    (LOAN, '<bpmn:process id="microcredit_loan"', '<bpmn:process id="renamed"', "__all__",
+     "no process with the id 'microcredit_loan'"),
+    (LOAN, "<?xml version", '<!DOCTYPE x [<!ENTITY e "e">]><?xml version', LOAN, "not allowed"),
+    (LOAN, "</bpmn:definitions>", "", LOAN, "not well-formed"),
+]
+
+
+def broken(file_name: str, old: str, new: str) -> dict[str, str]:
+    sources = bundled_sources()
+    assert old in sources[file_name], old
+    return {**sources, file_name: sources[file_name].replace(old, new, 1)}
+
+
+def test_the_bundled_diagrams_pass():
+    assert validation.problems(KEY, bundled_sources(), TASK_FORMS) == {}
+
+
+@pytest.mark.parametrize("file_name, old, new, element_id, words", BROKEN, ids=[b[4] for b in BROKEN])
+def test_each_rule_names_the_element(file_name, old, new, element_id, words):
+    found = validation.problems(KEY, broken(file_name, old, new), TASK_FORMS)
+    assert element_id in found, found
+    assert any(words in message for message in found[element_id]), found[element_id]
+    with pytest.raises(validation.DiagramInvalidError) as refused:
+        validation.check(KEY, broken(file_name, old, new), TASK_FORMS)
+    assert refused.value.codes == ("diagram_invalid",) and refused.value.problems == found
+
+
+@pytest.mark.parametrize("sources, key", [({}, "__all__"), ({"../x.bpmn": "<a/>"}, "../x.bpmn"),
+                                          ({"notes.txt": "<a/>"}, "notes.txt")])
+def test_file_sets_and_names_are_checked(sources, key):
+    assert key in validation.problems(KEY, sources, TASK_FORMS)
+
+
+def test_spiffworkflows_own_parser_has_the_last_word(monkeypatch):
+    def refuse(process_key, sources):
+        raise ValidationException("no good", id="approve_loan")
+
+    monkeypatch.setattr(engine, "parse_sources", refuse)
+    found = validation.problems(KEY, bundled_sources(), TASK_FORMS)
+    assert found["approve_loan"][0].startswith("SpiffWorkflow cannot parse it: no good")
+
+
+def test_a_test_run_follows_the_script_to_an_end():
+    script = [("register_application", FACTS), ("confirm_eligibility", {"eligible": True}),
+              ("investigate_credit", {"grade": "AAA"}), ("approve_loan", {"decision": "reject"})]
+    report = validation.test_run(KEY, bundled_sources(), script)
+    assert report.completed and report.end_event == "loan_rejected"
+    assert report.steps == [name for name, _ in script] and report.data["credit_line"] == 50000
+
+
+@pytest.mark.parametrize("script, words", [
+    ([("register_application", FACTS), ("approve_loan", {})], "the script expects approve_loan, but the "
+                                                              "process waits at confirm_eligibility"),
+    ([("register_application", FACTS)], "the script ends; waiting at confirm_eligibility"),
+    ([("register_application", {})], "error: "),
+])
+def test_a_test_run_says_where_it_stopped_and_why(script, words):
+    report = validation.test_run(KEY, bundled_sources(), script)
+    assert not report.completed and words in report.reason

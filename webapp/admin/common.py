@@ -1,0 +1,79 @@
+"""What every admin view shares: the admin actor, the processes one may edit, refusal messages."""
+from __future__ import annotations
+
+from flask import abort, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from forms.registry import TASK_FORMS
+from models import db
+from models.drafts import ProcessDraft
+from workflows.audit import Actor
+from workflows.deployment import BUNDLED_PROCESSES
+
+PROCESS_KEYS = BUNDLED_PROCESSES
+REFUSALS = {
+    "date_exists": _l("A value with this date exists already. Past values stay as they are."),
+    "date_before_newest": _l("This date is before the newest value. Past values stay as they are: "
+                             "choose a later date."),
+    "not_a_number": _l("This setting needs a number, 0 or more."),
+    "share_over_one": _l("A share lies between 0 and 1."),
+    "unknown_setting": _l("Unknown setting."),
+    "value_required": _l("This field is required."),
+    "rate_out_of_range": _l("A rate in percent, above 0 and below 100."),
+}
+
+
+def admin_actor() -> Actor:
+    """The signed-in administrator acting in the admin role."""
+    return Actor(current_user._get_current_object(), "admin", request.remote_addr)
+
+
+def put_refusal(form, exc) -> None:
+    """Show a service's refusal codes beside the form fields they concern."""
+    for field_name, codes in exc.field_errors.items():
+        field = getattr(form, field_name, None)
+        messages = [str(REFUSALS.get(code, code)) for code in codes]
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+def process_or_404(process_key: str) -> str:
+    if process_key not in PROCESS_KEYS:
+        abort(404)
+    return process_key
+
+
+def load_draft(draft_id: int) -> ProcessDraft:
+    """The draft, or 404 (a deployed draft stays readable; saving it is the service's business)."""
+    draft = db.session.get(ProcessDraft, draft_id)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def known_forms() -> set[str]:
+    return set(TASK_FORMS)
+
+
+EDITOR_MESSAGES = {
+    "saved": _l("Saved: revision"), "conflict": _l("Someone else saved this draft meanwhile. Nothing was overwritten."),
+    "failed": _l("The draft was not saved."), "valid": _l("No problems found."),
+    "invalid": _l("Problems found: see the list and the marked elements."), "no_lane": _l("(no lane)"),
+    "choose_form": _l("(choose a form)"),
+}
+
+
+def editor_config(draft: ProcessDraft, file: str, problems: dict | None = None) -> dict:
+    """What the editor scripts read from the page (a JSON block, never inline script)."""
+    return {
+        "file": file, "sources": draft.sources, "revision": draft.revision, "forms": sorted(TASK_FORMS),
+        "problems": problems or {}, "csrf": generate_csrf(),
+        "urls": {"save": url_for("admin.save", draft_id=draft.id),
+                 "validate": url_for("admin.validate", draft_id=draft.id),
+                 "test_run": url_for("admin.test_run", draft_id=draft.id)},
+        "messages": {key: str(text) for key, text in EDITOR_MESSAGES.items()},
+    }

@@ -1,0 +1,99 @@
+"""Overdue loans and the five risk classes (逾期与五级分类), extensions and recoveries (展期与清收).
+
+Days past due and risk classes are kept for today only (``workflows.overdue`` recomputes them each
+day), so these reports show today's position of the scoped loans disbursed on or before the end date:
+
+* **Overdue principal** (逾期贷款余额): the principal outstanding of loans with days past due;
+  **overdue rate** = overdue principal / principal outstanding of the outstanding loans.
+* **Risk classes**: principal outstanding per ``loans.risk_class``.
+* **Extensions and recoveries** per bank: loans ever extended (``extension_count`` > 0), extension
+  decisions and recovery steps completed in the period (audit events of the tasks
+  ``approve_extension``, ``recover_loan`` and ``confirm_recovery``), loans in recovery now, loans
+  closed after a recovery, loans written off and their principal.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from models import OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Loan, User, db
+
+from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, percent, require_reader, scoped_loans, \
+    total_row, townships
+
+OVERDUE_COLUMNS = [Column("name", "text"), Column("outstanding_principal", "money"), Column("overdue_count"),
+                   Column("overdue_principal", "money"), Column("overdue_rate", "percent"),
+                   *(Column(f"class_{name}", "money") for name in RISK_CLASSES)]
+EXTENSION_COLUMNS = [Column("name", "text"), Column("extended_loans"), Column("extension_decisions"),
+                     Column("recovering_loans"), Column("recovery_steps"), Column("recovered_loans"),
+                     Column("written_off_loans"), Column("written_off_principal", "money")]
+RECOVERY_TASKS = ("recover_loan", "confirm_recovery")
+
+
+def _loans(user: User, filters: ReportFilters, *conditions) -> list[Loan]:
+    return list(db.session.scalars(sa.select(Loan).where(
+        scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to,
+        *conditions).order_by(Loan.id)))
+
+
+def overdue(user: User, filters: ReportFilters) -> ReportResult:
+    require_reader(user)
+    figures: dict[int, dict] = defaultdict(lambda: {"outstanding": ZERO, "count": 0, "overdue": ZERO,
+                                                    **{name: ZERO for name in RISK_CLASSES}})
+    for loan in _loans(user, filters, Loan.status.in_(OUTSTANDING_STATUSES)):
+        row, principal = figures[loan.township_id], money(loan.principal_outstanding)
+        row["outstanding"] += principal
+        row[loan.risk_class] += principal
+        if loan.days_past_due > 0:
+            row["count"] += 1
+            row["overdue"] += principal
+    rows = []
+    for township in townships(user, filters):
+        row = figures.get(township.id) or figures.default_factory()
+        rows.append([township.name, row["outstanding"], row["count"], row["overdue"],
+                     percent(row["overdue"], row["outstanding"]), *(row[name] for name in RISK_CLASSES)])
+    totals = total_row(rows, OVERDUE_COLUMNS)
+    totals[4] = percent(totals[3], totals[1])
+    chart = {"labels": list(RISK_CLASSES), "series": {"principal": totals[5:]}}
+    return ReportResult(list(OVERDUE_COLUMNS), rows, totals, chart,
+                        {"overdue_principal": totals[3], "overdue_rate": totals[4]})
+
+
+def _task_events(filters: ReportFilters, task_names: tuple[str, ...]) -> dict[int, int]:
+    """Audit events of completed ``task_names`` in the period, counted per loan."""
+    query = (sa.select(AuditEvent.loan_id, sa.func.count())
+             .where(AuditEvent.action == "task_completed", AuditEvent.task_name.in_(task_names),
+                    AuditEvent.occurred_at >= filters.start_instant, AuditEvent.occurred_at < filters.end_instant)
+             .group_by(AuditEvent.loan_id))
+    return dict(db.session.execute(query).all())
+
+
+def _recovered_loan_ids() -> set[int]:
+    query = sa.select(AuditEvent.loan_id).where(AuditEvent.action == "task_completed",
+                                                AuditEvent.task_name == "confirm_recovery").distinct()
+    return set(db.session.scalars(query))
+
+
+def extensions_recoveries(user: User, filters: ReportFilters) -> ReportResult:
+    require_reader(user)
+    decisions, steps = _task_events(filters, ("approve_extension",)), _task_events(filters, RECOVERY_TASKS)
+    recovered = _recovered_loan_ids()
+    figures: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, ZERO])
+    for loan in _loans(user, filters):
+        row = figures[loan.bank_id]
+        row[0] += loan.extension_count > 0
+        row[1] += decisions.get(loan.id, 0)
+        row[2] += loan.status == "recovering"
+        row[3] += steps.get(loan.id, 0)
+        row[4] += loan.status == "closed" and loan.id in recovered
+        if loan.status == "written_off":
+            row[5] += 1
+            row[6] += money(loan.principal_outstanding)
+    rows = [[bank.name, *(int(v) for v in figures.get(bank.id, [0] * 6)[:6]),
+             figures[bank.id][6] if bank.id in figures else ZERO] for bank in banks(user, filters)]
+    chart = {"labels": [row[0] for row in rows],
+             "series": {key: [row[i] for row in rows] for i, key in
+                        ((1, "extended_loans"), (3, "recovering_loans"), (5, "recovered_loans"),
+                         (6, "written_off_loans"))}}
+    return ReportResult(list(EXTENSION_COLUMNS), rows, total_row(rows, EXTENSION_COLUMNS), chart)

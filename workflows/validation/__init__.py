@@ -1,0 +1,115 @@
+"""Validation of process diagrams before they are saved or deployed (流程校验).
+
+Two levels, both reporting ``{element id: [message, ...]}`` (a file name for a file that cannot
+be read, ``__all__`` for the set as a whole), so the editor can show each problem on its element:
+
+* ``safety_problems(sources)``: every file parses safely (no DOCTYPE, entities or network) and
+  every condition, script, timer expression and DMN cell compiles in the restricted environment.
+  Nothing that fails this is ever stored, not even as a draft.
+* ``problems(process_key, sources, known_forms)``: safety, then the structural rules of
+  ``structure`` and finally SpiffWorkflow's own parser. Required before a deploy.
+
+``known_forms`` is the set of form class names (``forms.registry.TASK_FORMS``): the caller in
+``webapp`` passes it, since ``workflows`` may not import ``forms``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .. import engine
+from ..errors import FormInvalidError, UnsafeXmlError
+from ..safe_xml import parse_xml
+from .dry_run import TestRunReport, test_run
+from .expressions import bpmn_expressions, dmn_expressions
+from .structure import bpmn_structure, decision_ids, dmn_structure, process_ids
+from .xml import Problems, add
+
+__all__ = ["DiagramInvalidError", "Problems", "TestRunReport", "check", "check_safety", "problems",
+           "safety_problems", "test_run"]
+
+FILE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.(bpmn|dmn)\Z")
+MAX_FILES = 32
+
+
+class DiagramInvalidError(FormInvalidError):
+    """The diagrams break a validation rule (HTTP 422, code ``diagram_invalid``).
+
+    ``problems`` (also ``field_errors``) maps element ids to messages.
+    """
+
+    codes = ("diagram_invalid",)
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        super().__init__(problems)
+
+
+def _parsed(sources: dict, found: Problems) -> dict:
+    """The safely parsed roots by file name; unreadable files and bad names go into ``found``."""
+    roots = {}
+    if not isinstance(sources, dict) or not sources:
+        add(found, None, "no diagram files")
+        return roots
+    if len(sources) > MAX_FILES:
+        add(found, None, f"at most {MAX_FILES} files")
+        return roots
+    for name, text in sorted(sources.items()):
+        if not isinstance(name, str) or not FILE_NAME.match(name):
+            add(found, str(name)[:100], "file names end in .bpmn or .dmn and use letters, digits, _ . -")
+        elif not isinstance(text, str):
+            add(found, name, "the file is not text")
+        else:
+            try:
+                roots[name] = parse_xml(text)
+            except UnsafeXmlError as err:
+                add(found, name, str(err))
+    return roots
+
+
+def safety_problems(sources: dict) -> Problems:
+    found: Problems = {}
+    roots = _parsed(sources, found)
+    for name, root in roots.items():
+        (dmn_expressions if name.endswith(".dmn") else bpmn_expressions)(root, found)
+    return found
+
+
+def problems(process_key: str, sources: dict, known_forms: Iterable[str]) -> Problems:
+    found = safety_problems(sources)
+    if found:
+        return found
+    roots = {name: parse_xml(text) for name, text in sources.items()}
+    bpmn = [root for name, root in roots.items() if name.endswith(".bpmn")]
+    processes, decisions = process_ids(bpmn), decision_ids([r for n, r in roots.items() if n.endswith(".dmn")])
+    if process_key not in processes:
+        add(found, None, f"no process with the id '{process_key}'")
+    for name, root in roots.items():
+        if name.endswith(".dmn"):
+            dmn_structure(root, found)
+        else:
+            bpmn_structure(root, found, frozenset(known_forms), processes, decisions)
+    if not found:
+        _spiff_parser(process_key, sources, found)
+    return found
+
+
+def _spiff_parser(process_key: str, sources: dict, found: Problems) -> None:
+    """SpiffWorkflow's own parser must accept the set (it checks what the rules above do not)."""
+    try:
+        engine.parse_sources(process_key, sources)
+    except Exception as err:  # noqa: BLE001  any parser failure is a finding about the diagram
+        add(found, getattr(err, "id", None) or getattr(err, "file_name", None),
+            f"SpiffWorkflow cannot parse it: {err}")
+
+
+def check_safety(sources: dict) -> None:
+    found = safety_problems(sources)
+    if found:
+        raise DiagramInvalidError(found)
+
+
+def check(process_key: str, sources: dict, known_forms: Iterable[str]) -> None:
+    found = problems(process_key, sources, known_forms)
+    if found:
+        raise DiagramInvalidError(found)

@@ -1,0 +1,140 @@
+"""Structural rules of BPMN processes and DMN tables, each problem reported on its element's id.
+
+Lanes are role codes (``models.ROLES`` minus ``admin``); user tasks name a known form; exclusive
+gateways that branch have a default flow or a condition on every outgoing flow (whether the
+conditions cover every case cannot be decided statically: that is what the default is for); call
+activities and business rule tasks resolve inside the same set of sources; every flow node is
+reachable from a start event and reaches an end event (boundary events hang on their activity);
+every decision table ends with a catch-all row and uses a hit policy SpiffWorkflow runs.
+"""
+from __future__ import annotations
+
+from models import ROLES
+
+from .xml import FLOW_NODES, Problems, add, children, descendants, first, local, spiff_extension, \
+    spiff_property, text_of
+
+LANE_ROLES = frozenset(ROLES) - {"admin"}
+HIT_POLICIES = frozenset({"UNIQUE", "COLLECT"})
+SCOPES = ("process", "subProcess", "transaction")
+
+
+def process_ids(roots: list) -> set[str]:
+    return {p.get("id") for root in roots for p in descendants(root, "process")}
+
+
+def decision_ids(roots: list) -> set[str]:
+    return {d.get("id") for root in roots for d in descendants(root, "decision")}
+
+
+def bpmn_structure(root, problems: Problems, known_forms, processes: set[str], decisions: set[str]) -> None:
+    for process in descendants(root, "process"):
+        _lanes_and_forms(process, problems, known_forms)
+    for gateway in descendants(root, "exclusiveGateway"):
+        _gateway(gateway, problems)
+    for call in descendants(root, "callActivity"):
+        if call.get("calledElement") not in processes:
+            add(problems, call.get("id"), f"calls process '{call.get('calledElement') or ''}', "
+                                          "which is not in these diagrams")
+    for task in descendants(root, "businessRuleTask"):
+        called = [text_of(node) for node in spiff_extension(task, "calledDecisionId")]
+        if not called or called[0] not in decisions:
+            add(problems, task.get("id"), f"decision table '{called[0] if called else ''}' is not in these files")
+    for scope in descendants(root, *SCOPES):
+        _reachability(scope, problems)
+
+
+def _lanes_and_forms(process, problems: Problems, known_forms) -> None:
+    lane_of = {}
+    for lane in descendants(process, "lane"):
+        for ref in children(lane, "flowNodeRef"):
+            lane_of[text_of(ref)] = lane.get("name") or ""
+    for task in descendants(process, "userTask"):
+        task_id, lane = task.get("id"), lane_of.get(task.get("id"))
+        if lane is None:
+            add(problems, task_id, "user task is in no lane: put it in the lane of the role that does it")
+        elif lane not in LANE_ROLES:
+            add(problems, task_id, f"lane '{lane}' is not a role ({', '.join(sorted(LANE_ROLES))})")
+        form = spiff_property(task, "form")
+        if not form:
+            add(problems, task_id, "user task names no form (extension property 'form')")
+        elif form not in known_forms:
+            add(problems, task_id, f"form '{form}' does not exist")
+
+
+def _gateway(gateway, problems: Problems) -> None:
+    gateway_id = gateway.get("id")
+    scope = gateway.getparent()
+    outgoing = [flow for flow in children(scope, "sequenceFlow") if flow.get("sourceRef") == gateway_id]
+    default = gateway.get("default")
+    if default and default not in {flow.get("id") for flow in outgoing}:
+        add(problems, gateway_id, f"default flow '{default}' does not leave this gateway")
+    if default or len(outgoing) < 2:
+        return
+    bare = [flow.get("id") for flow in outgoing if not text_of(first(flow, "conditionExpression"))]
+    if bare:
+        add(problems, gateway_id, "needs a default flow or a condition on every outgoing flow "
+                                  f"(no condition: {', '.join(bare)})")
+
+
+def _reachability(scope, problems: Problems) -> None:
+    """Every node of this scope reachable from a start event and able to reach an end event."""
+    nodes = {n.get("id"): n for n in scope if local(n) in FLOW_NODES}
+    forward: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+    for flow in children(scope, "sequenceFlow"):
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source not in nodes or target not in nodes:
+            add(problems, flow.get("id"), "connects an element that does not exist in its process")
+            continue
+        forward[source].add(target)
+    for node_id, node in nodes.items():
+        if local(node) == "boundaryEvent" and node.get("attachedToRef") in forward:
+            forward[node.get("attachedToRef")].add(node_id)
+    starts = {i for i, n in nodes.items() if local(n) == "startEvent" or _event_subprocess(n)}
+    ends = {i for i, n in nodes.items() if local(n) == "endEvent"}
+    if not starts and local(scope) in SCOPES and not _event_subprocess(scope):
+        add(problems, scope.get("id"), "has no start event")
+    reached = _walk(starts, forward)
+    backward: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+    for source, targets in forward.items():
+        for target in targets:
+            backward[target].add(source)
+    finishing = _walk(ends, backward)
+    for node_id, node in nodes.items():
+        if node_id not in reached:
+            add(problems, node_id, "cannot be reached from a start event")
+        elif node_id not in finishing and local(node) != "boundaryEvent":
+            add(problems, node_id, "has no path to an end event")
+
+
+def _event_subprocess(node) -> bool:
+    return local(node) == "subProcess" and node.get("triggeredByEvent") == "true"
+
+
+def _walk(seeds: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(seeds), list(seeds)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def dmn_structure(root, problems: Problems) -> None:
+    for decision in descendants(root, "decision"):
+        table = first(decision, "decisionTable")
+        if table is None:
+            add(problems, decision.get("id"), "has no decision table")
+            continue
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        if policy not in HIT_POLICIES:
+            add(problems, decision.get("id"), f"hit policy {policy} is not supported: use UNIQUE or COLLECT")
+        rules = children(table, "rule")
+        if not rules or not all(_matches_all(entry) for entry in children(rules[-1], "inputEntry")):
+            add(problems, decision.get("id"), "the last rule must be a catch-all (every input '-' or empty), "
+                                              "or some cases get no result")
+
+
+def _matches_all(entry) -> bool:
+    return text_of(first(entry, "text")) in ("", "-")
