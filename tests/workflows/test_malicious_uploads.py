@@ -48,13 +48,16 @@ CASES = hostile_sources()
 
 def nothing_written() -> bool:
     db.session.rollback()
-    return count(ProcessDraft) == 0 and count(ProcessVersion, process_key="microcredit_loan") == 1 and count(AuditEvent) == 0
+    return (count(ProcessDraft) == 0 and count(ProcessVersion, process_key="microcredit_loan") == 1
+            and count(AuditEvent) == BASELINE["events"])
+
+
+BASELINE: dict[str, int] = {}
 
 
 @pytest.fixture
 def admin(world):
-    db.session.execute(AuditEvent.__table__.delete())  # the world's own events are not ours to count
-    db.session.commit()
+    BASELINE["events"] = count(AuditEvent)  # the world's own events are not ours to count
     return world.actor("admin")
 
 
@@ -85,7 +88,6 @@ def test_the_api_refuses_them_with_422(client, admin, name, sources):
     assert xml.status_code in (201, 422)
     if sources[LOAN] != bundled_sources()[LOAN]:
         assert xml.status_code == 422
-    db.session.execute(AuditEvent.__table__.delete().where(AuditEvent.action.in_(("login", "api_token_issued"))))
     assert count(ProcessDraft) == (0 if sources[LOAN] != bundled_sources()[LOAN] else 1)
     assert count(ProcessVersion, process_key="microcredit_loan") == 1 and count(AuditEvent, action="draft_created") == count(ProcessDraft)
 

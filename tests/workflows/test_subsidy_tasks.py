@@ -65,7 +65,7 @@ def test_review_payment_and_the_banks_confirmation(settled):
     assert (row.status, row.confirmed_on) == ("confirmed", date(2024, 4, 18))
     assert db.session.get(ProcessInstance, row.process_instance_id).status == "completed"
     events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.process_instance_id == row.process_instance_id, AuditEvent.action == "task_completed")).all()
+        AuditEvent.process_instance_id == row.process_instance_id, AuditEvent.action == "task_completed").order_by(AuditEvent.id)).all()
     assert [e.task_name for e in events][-2:] == ["record_subsidy_payment", "confirm_subsidy_passed_on"]
     assert events[-1].bank_id == row.bank_id and events[-1].actor_role == "bank_officer"
 
