@@ -56,7 +56,7 @@ serve:
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) run --host 127.0.0.1 --port 5000
 
 bench: venv
-	$(PY) bench/engine.py
+	$(PY) bench/engine.py && $(PY) bench/http.py && $(PY) bench/timers.py && $(PY) bench/import.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance
