@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from ..factories import PASSWORD
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -62,6 +64,19 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def login(browser, base: str, username: str):
+    """A fresh browser context signed in through the real login page."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) [type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
 
 
 def screenshot(page, name: str) -> None:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from models import AuditEvent, HumanTask, ProcessInstance, db
 from workflows import loans
 
-from ..factories import PASSWORD, drive, make_household, ready_task, register
-from .conftest import screenshot
+from ..factories import drive, make_household, ready_task, register
+from .conftest import login as sign_in, screenshot
 
 ADD_COMPLIANCE_REVIEW = """() => {
   const m = window.adminModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
@@ -34,18 +34,6 @@ EDIT_FIRST_CELL = """() => {
   const cell = viewer.get('sheet').getRoot().rows[0].cells[0];
   viewer.get('modeling').editCell(cell.businessObject, cell.businessObject.text + ' ');
 }"""
-
-
-def sign_in(browser, base: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) [type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
 
 
 def instance_of(loan_id: int) -> ProcessInstance:

@@ -4,8 +4,7 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from ..factories_audit import build
-from .conftest import screenshot
-from .test_loan_journey import login
+from .conftest import login, screenshot
 
 
 def test_supervisor_reviews_the_audit_trail(world, live_server, browser, tmp_path):

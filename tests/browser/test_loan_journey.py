@@ -4,20 +4,8 @@ from __future__ import annotations
 from models import Loan, db
 from workflows import clock
 
-from ..factories import PASSWORD, make_household, ready_task
-from .conftest import screenshot
-
-
-def login(browser, base: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) [type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
+from ..factories import make_household, ready_task
+from .conftest import login, screenshot
 
 
 def open_task(page, base: str, loan_id: int, name: str):

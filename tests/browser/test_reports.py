@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from tests.factories_reports import Q1_FROM, Q1_TO, build_portfolio
 
-from .conftest import screenshot
-from .test_loan_journey import login
+from .conftest import login, screenshot
 
 
 def test_the_balance_report_draws_its_chart(world, live_server, browser):
