@@ -55,8 +55,11 @@ demo: database
 serve:
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) run --host 127.0.0.1 --port 5000
 
-bench: venv
-	$(PY) bench/engine.py && $(PY) bench/http.py && $(PY) bench/timers.py && $(PY) bench/import.py
+bench: venv translations
+	$(PY) bench/engine.py
+	$(PY) bench/web.py
+	$(PY) bench/timers.py
+	$(PY) bench/import.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

@@ -17,7 +17,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # not bench/: its http.py would shadow the stdlib
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tests/ is not installed
 
 from models import Household, db  # noqa: E402
 from webapp import create_app  # noqa: E402

@@ -21,7 +21,7 @@ import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tests/ is not installed
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -60,19 +60,19 @@ def populate(template: ProcessInstance, waiting: int, due: int) -> None:
 
 def measure(waiting: int, due: int, trace: bool = False) -> tuple[float, int, float, float, int]:
     """A fresh database with one real loan and the clones; (sweep s, fired, peak MiB, insert s, state bytes)."""
-    folder = tempfile.mkdtemp(prefix="bench_timers_")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        db.create_all()
-        loan = disbursed(build_world(), on=date(2025, 1, 10))
-        template = db.session.scalars(sa.select(ProcessInstance).filter_by(loan_id=loan.id)).one()
-        began = time.perf_counter()
-        populate(template, waiting, due)
-        setup = time.perf_counter() - began
-        seconds, fired, peak = timed_sweep(trace)
-        size = len(template.state)
-        db.session.remove()
-        db.engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="bench_timers_") as folder:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "WTF_CSRF_ENABLED": False})
+        with app.app_context():
+            db.create_all()
+            loan = disbursed(build_world(), on=date(2025, 1, 10))
+            template = db.session.scalars(sa.select(ProcessInstance).filter_by(loan_id=loan.id)).one()
+            began = time.perf_counter()
+            populate(template, waiting, due)
+            setup = time.perf_counter() - began
+            seconds, fired, peak = timed_sweep(trace)
+            size = len(template.state)
+            db.session.remove()
+            db.engine.dispose()
     return seconds, fired, peak, setup, size
 
 

@@ -5,27 +5,27 @@ starts gunicorn (one sync worker) on it, and prints median and p95 milliseconds 
 ``GET /api/v1/tasks`` and the inbox page per role, for a task completion through the API, and the
 server's peak resident memory. Run with 1,000 and 10,000 loans to see memory does not grow with
 the number of loans. Targets: inbox p95 <= 20 ms, completion p95 <= 30 ms.
-Usage: .venv/bin/python bench/http.py [--loans 10000] [--requests 200]
+Usage: .venv/bin/python bench/web.py [--loans 10000] [--requests 200]
 """
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # this file's folder would shadow the standard library's http package
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the repository: bench/ and tests/ are not installed
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -47,23 +47,56 @@ def build_database(path: str, loans: int) -> None:
         db.engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket listening on a free port of 127.0.0.1, for gunicorn to inherit: no race for the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
-def start_server(path: str, port: int) -> subprocess.Popen:
+def start_server(path: str, sock: socket.socket, log: Path) -> subprocess.Popen:
+    """gunicorn (one sync worker) on the database at ``path``, serving ``sock``; stopped again if it fails."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-                               "webapp:create_app()"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"fd://{sock.fileno()}",
+               "webapp:create_app()"]
+    with log.open("wb") as stderr:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(sock.fileno(),), stderr=stderr)
+    try:
+        wait_until_serving(server, sock.getsockname()[1], log)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def wait_until_serving(server: subprocess.Popen, port: int, log: Path, seconds: float = 60) -> None:
+    """Return once the server answers ``GET /login``; raise if it exits or stays silent for ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}:\n{log.read_text()[-2000:]}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
+            connection.request("GET", "/login")
+            if connection.getresponse().status == 200:
+                return
         except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its worker: TERM (graceful), then KILL if it lingers."""
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 class Client:
@@ -134,33 +167,47 @@ def peak_rss_kb(pid: int) -> int:
     return 0
 
 
+def measure(port: int, path: str, requests: int) -> None:
+    """Print the latencies per role and of task completion."""
+    for username in ROLES:
+        client = Client(port)
+        client.token(username)
+        api = timed(lambda: client.request("GET", "/api/v1/tasks")[0], requests)
+        client.login(username)
+        page = timed(lambda: client.request("GET", "/inbox")[0], requests)
+        print(f"{username:15} GET /api/v1/tasks {summary(api)} | GET /inbox {summary(page)}")
+    print(f"task completion via API (confirm_eligibility): {summary(completions(port, path, requests))}")
+
+
+def server_peak_rss_kb(server: subprocess.Popen) -> int:
+    """The largest peak resident memory of the gunicorn master and its workers."""
+    workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+    return max([peak_rss_kb(server.pid)] + [peak_rss_kb(int(p)) for p in workers])
+
+
+def exit_on_sigterm(_signum, _frame) -> None:
+    """A terminated bench still runs its ``finally`` blocks, so the server is stopped."""
+    raise SystemExit(143)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loans", type=int, default=10000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/http.db"
         started = time.perf_counter()
         build_database(path, args.loans)
         print(f"{args.loans} loans generated in {time.perf_counter() - started:.1f} s")
-        port = free_port()
-        server = start_server(path, port)
-        try:
-            for username in ROLES:
-                client = Client(port)
-                client.token(username)
-                api = timed(lambda: client.request("GET", "/api/v1/tasks")[0], args.requests)
-                client.login(username)
-                page = timed(lambda: client.request("GET", "/inbox")[0], args.requests)
-                print(f"{username:15} GET /api/v1/tasks {summary(api)} | GET /inbox {summary(page)}")
-            print(f"task completion via API (confirm_eligibility): {summary(completions(port, path, args.requests))}")
-            workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-            rss = max([peak_rss_kb(server.pid)] + [peak_rss_kb(int(p)) for p in workers])
-            print(f"server peak resident memory: {rss / 1024:.1f} MiB")
-        finally:
-            server.terminate()
-            server.wait(10)
+        with listening_socket() as sock:
+            server = start_server(path, sock, Path(tmp) / "gunicorn.log")
+            try:
+                measure(sock.getsockname()[1], path, args.requests)
+                print(f"server peak resident memory: {server_peak_rss_kb(server) / 1024:.1f} MiB")
+            finally:
+                stop_server(server)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""Every benchmark in bench/ runs at a tiny size and prints its figures.
+
+Each script runs as its own process, the way ``make bench`` runs it (``python bench/<name>.py``), in
+a new session with its temporary files under the test's ``tmp_path``. Nothing about speed is
+asserted: the figures of a tiny run mean nothing, only that the bench still works.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 120  # seconds per bench; a tiny run takes a few
+
+# script name, tiny size, a line every run prints
+BENCHES = [
+    ("engine", ["--loans", "2"], "ratio service/raw"),
+    ("web", ["--loans", "16", "--requests", "3"], "task completion via API"),
+    ("timers", ["--waiting", "40", "--due", "2"], "ms per timer"),
+    ("import", ["--rows", "20"], "re-import"),
+]
+FIGURE = re.compile(r"\d+\.\d+\s*(ms|s|MiB)\b")
+
+
+def run_bench(name: str, args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run ``bench/<name>.py``; whatever it leaves running (gunicorn) is killed with its session."""
+    command = [sys.executable, str(ROOT / "bench" / f"{name}.py"), *args]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    bench = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        stdout, stderr = bench.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        bench.terminate()  # the bench stops its server on SIGTERM
+        stdout, stderr = bench.communicate(timeout=15)
+        pytest.fail(f"bench/{name}.py took over {TIMEOUT} s:\n{stdout}\n{stderr}")
+    finally:
+        kill_session(bench.pid)
+    return subprocess.CompletedProcess(command, bench.returncode, stdout, stderr)
+
+
+def kill_session(pid: int) -> None:
+    """Kill what is left of the process group the bench led (nothing, when it cleaned up)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), BENCHES, ids=[bench[0] for bench in BENCHES])
+def test_bench_runs_at_a_tiny_size_and_prints_figures(name, args, expected, tmp_path):
+    result = run_bench(name, args, tmp_path)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert expected in result.stdout, result.stdout
+    assert FIGURE.search(result.stdout), result.stdout
