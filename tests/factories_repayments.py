@@ -1,19 +1,16 @@
 """Factories for the repayment tests: the settings they read, an active loan on a given day, a payment."""
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from models import Loan, PolicySetting, db
 from tests.factories import APPROVAL, INVESTIGATION, World, drive, make_household, register
 from workflows import clock, repayments
 
-# The rows the lead adds to workflows/data/policy_settings.csv; inserted here while they are not there.
+# The repayment rows of workflows/data/policy_settings.csv; ``install_settings`` makes sure they are there.
 SETTINGS = (
     ("repayment_method", date(2021, 1, 1), "interest_quarterly_principal_at_maturity"),
     ("day_count_basis", date(2021, 1, 1), "360"),
@@ -37,24 +34,20 @@ def at(day: date) -> datetime:
 
 def active_loan(world: World, disbursed_on: date, amount: Decimal = Decimal("30000.00"),
                 rate: Decimal = Decimal("3.00"), term: int = 12) -> Loan:
-    """A 汉丰街道 / 农商行 loan applied for and approved through the engine, disbursed on ``disbursed_on``.
-
-    The disbursement columns are set here as ``DisburseLoan.after`` sets them, without running the
-    post-loan part of the diagram (another area's, tested there); then the schedule is made.
-    """
+    """A 汉丰街道 / 农商行 loan applied for, approved and disbursed on ``disbursed_on``, all through the
+    engine: ``disburse_loan`` fills the disbursement columns and makes the schedule, and the loan's
+    post-loan part is running (waiting on its timers and on the ``loan_repaid`` message)."""
     install_settings()
     with clock.frozen(at(disbursed_on)):
         loan = register(world, make_household("hanfeng"), amount=amount, term_months=term)
-        loan = drive(world, loan.id, "disburse_loan",
+        loan = drive(world, loan.id, "end",
                      investigate_credit={**INVESTIGATION, "recommended_amount": amount,
                                          "recommended_term_months": term},
                      approve_loan={**APPROVAL, "approved_amount": amount, "approved_term_months": term,
-                                   "annual_rate": rate})
-        loan.contract_number, loan.account_number = f"KZ-{loan.id}", "6228480000001"
-        loan.disbursed_on, loan.maturity_date = disbursed_on, disbursed_on + relativedelta(months=term)
-        loan.principal_outstanding, loan.status = amount, "active"
-        repayments.create_schedule(loan)
-        db.session.commit()
+                                   "annual_rate": rate},
+                     disburse_loan={"contract_number": f"KZ-{loan.id}", "disbursed_on": disbursed_on,
+                                    "account_number": "6228480000001"})
+    assert loan.status == "active" and loan.disbursed_on == disbursed_on, loan.status
     return loan
 
 
@@ -64,18 +57,3 @@ def pay(world: World, loan: Loan, paid_on: date, principal: str, interest: str, 
     data = {"paid_on": paid_on, "principal": Decimal(principal), "interest": Decimal(interest)}
     with clock.frozen(at(today or paid_on)):
         return repayments.record(world.actor(user), loan.id, data, key)
-
-
-def fake_loan_events(monkeypatch) -> list:
-    """Stand in for ``workflows.loan_events`` (the post-loan area's): ``repaid_in_full`` closes the loan
-    and is remembered. Returns the list of ``(loan_id, username)`` calls."""
-    calls: list = []
-
-    def repaid_in_full(loan, actor) -> None:
-        calls.append((loan.id, actor.user.username))
-        loan.status = "closed"
-
-    module = types.ModuleType("workflows.loan_events")
-    module.repaid_in_full = repaid_in_full
-    monkeypatch.setitem(sys.modules, "workflows.loan_events", module)
-    return calls

@@ -1,6 +1,6 @@
 """The household lists (脱贫人口 / 边缘易致贫户 名单) kept by the rural-revitalisation bureau.
 
-The bureau registers households; the lists are supplied to the banks (POLICY.md, ``not_registered``),
+The bureau registers households; the lists are supplied to the banks (docs/policy.md, ``not_registered``),
 so bank staff see every listed household. A township clerk sees the households of their township.
 Full resident ID numbers are shown only to those who need them (see ``may_see_id_number``).
 """

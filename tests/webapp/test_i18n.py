@@ -13,12 +13,16 @@ from models import ROLES
 from models.loan import LOAN_STATUSES
 from webapp.rule_messages import RULE_MESSAGES, field_messages, rule_message
 from webapp.template_helpers import local_dt, money, role_name, status_name
+from workflows.safe_xml import parse_xml
 
-POLICY = Path("/work/shared/POLICY.md")  # the brief's rule table; outside the repository, so optional
-EXTRA_CODES = ("not_registered", "removed_from_list", "age_out_of_range", "bad_credit", "not_rated",
-               "dishonest_debtor", "amount_over_cap", "total_over_cap", "term_over_cap", "rate_over_cap",
-               "purpose_not_productive", "extension_limit", "four_eyes", "invalid_id_number", "unknown_bank",
-               "before_approval", "already_completed", "stale", "forbidden", "invalid")
+ROOT = Path(__file__).resolve().parents[2]
+POLICY_NOTE = ROOT / "docs" / "policy.md"  # its section "Rule codes": one table row per rule code
+LOAN_POLICY_DMN = ROOT / "workflows" / "bpmn" / "loan_policy.dmn"
+POLICY_CODES = ("not_registered", "removed_from_list", "age_out_of_range", "bad_credit", "not_rated",
+                "dishonest_debtor", "amount_over_cap", "total_over_cap", "term_over_cap", "rate_over_cap",
+                "purpose_not_productive", "extension_limit")
+OTHER_CODES = ("four_eyes", "invalid_id_number", "unknown_bank", "before_approval", "already_completed", "stale",
+               "forbidden", "invalid")
 
 
 def test_chinese_by_default(client):
@@ -59,11 +63,28 @@ def test_role_and_status_names(app, locale, role, status):
         assert all(status_name(code) != code for code in LOAN_STATUSES)
 
 
+def documented_rule_codes() -> set[str]:
+    """The codes of the table in section "Rule codes" of docs/policy.md."""
+    text = POLICY_NOTE.read_text(encoding="utf-8")
+    section = re.search(r"^## Rule codes\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert section, "docs/policy.md has no section 'Rule codes'"
+    return set(re.findall(r"^\| `([a-z_]+)` \|", section.group(1), re.MULTILINE))
+
+
+def dmn_rule_codes() -> set[str]:
+    """The codes the rows of DMN ``loan_policy`` output (without the catch-all's "ok")."""
+    cells = parse_xml(LOAN_POLICY_DMN.read_bytes()).iterfind(".//{*}rule/{*}outputEntry/{*}text")
+    return {cell.text.strip().strip('"') for cell in cells} - {"ok"}
+
+
+def test_the_rule_codes_agree_across_the_note_the_dmn_and_this_test():
+    documented, decided = documented_rule_codes(), dmn_rule_codes()
+    assert documented == set(POLICY_CODES)
+    assert len(decided) >= 8 and decided <= documented  # every code the DMN gives is a documented rule
+
+
 def test_every_policy_code_has_a_chinese_message(app):
-    if POLICY.exists():
-        policy_codes = set(re.findall(r"^\| `([a-z_]+)` \|", POLICY.read_text(encoding="utf-8"), re.MULTILINE))
-        assert policy_codes and policy_codes <= set(RULE_MESSAGES)
-    assert set(EXTRA_CODES) <= set(RULE_MESSAGES)
+    assert documented_rule_codes() | dmn_rule_codes() | set(POLICY_CODES) | set(OTHER_CODES) <= set(RULE_MESSAGES)
     with app.test_request_context():
         for code in RULE_MESSAGES:
             message = str(rule_message(code))

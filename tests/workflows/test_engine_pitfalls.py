@@ -1,4 +1,4 @@
-"""The SpiffWorkflow 3.2 pitfalls of DESIGN §3, each pinned by a test."""
+"""The SpiffWorkflow 3.2 pitfalls of docs/engine.md, each pinned by a test."""
 from __future__ import annotations
 
 import json

@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 
+from models import AuditEvent, ProcessInstance
 from models.repayment import Repayment
-from tests.conftest import count
-from tests.factories_repayments import active_loan, at, fake_loan_events
+from tests.conftest import count, one
+from tests.factories_repayments import active_loan, at
 from workflows import clock
 
 DUE = date(2024, 3, 20)
@@ -39,13 +40,15 @@ def test_recorded_answers_201_with_the_repayment_and_the_loan(api, loan):
     assert body["loan"] == {"id": loan.id, "status": "active", "principal_outstanding": "30000.00"}
 
 
-def test_a_replay_answers_200_with_the_same_body_and_writes_nothing(api, loan, monkeypatch):
-    fake_loan_events(monkeypatch)
+def test_a_replay_answers_200_with_the_same_body_and_writes_nothing(api, loan):
     body = {"paid_on": "2024-03-20", "principal": "30000.00", "interest": "162.50"}
-    first = post(api, loan, body)
+    first = post(api, loan, body)  # repaid in full: the loan closes and its process ends
     assert first.get_json()["loan"] == {"id": loan.id, "status": "closed", "principal_outstanding": "0.00"}
+    assert one(ProcessInstance, loan_id=loan.id).end_event == "loan_closed"
+    events = count(AuditEvent)
     again = post(api, loan, body)
     assert (again.status_code, again.get_json()) == (200, first.get_json()) and count(Repayment) == 1
+    assert count(AuditEvent) == events and count(AuditEvent, action="loan_closed", loan_id=loan.id) == 1
 
 
 def test_the_same_key_with_another_body_is_422(api, loan):
