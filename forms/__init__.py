@@ -5,10 +5,12 @@ the services, which answer with rule codes. This package may read ``models`` (fo
 """
 from .application import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES, RegisterApplicationForm
 from .loan_tasks import ApproveLoanForm, ConfirmEligibilityForm, DisburseLoanForm, InvestigateCreditForm
-from .registry import TASK_FORMS, describe_fields, form_class, form_from_json
+from .diagram import check_form_fields, diagram_form_class
+from .registry import TASK_FORMS, describe_fields, form_class, form_from_json, task_form_class
 
 __all__ = [
     "LOAN_KIND_CHOICES", "PURPOSE_CATEGORIES", "RegisterApplicationForm", "ApproveLoanForm",
     "ConfirmEligibilityForm", "DisburseLoanForm", "InvestigateCreditForm", "TASK_FORMS",
-    "describe_fields", "form_class", "form_from_json",
+    "describe_fields", "form_class", "form_from_json", "task_form_class", "check_form_fields",
+    "diagram_form_class",
 ]

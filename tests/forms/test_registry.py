@@ -44,11 +44,14 @@ def test_fields_are_described_for_the_api(app, world):
         approve = {d["name"]: d for d in describe_fields(ApproveLoanForm(meta={"csrf": False}))}
         eligible = describe_fields(ConfirmEligibilityForm(meta={"csrf": False}))[0]
     assert list(described) == ["id_number", "bank", "amount", "term_months", "purpose_category", "purpose", "kind"]
-    assert described["bank"] == {"name": "bank", "type": "choice", "required": True, "choices": ["cqrcb", "psbc"]}
-    assert described["amount"] == {"name": "amount", "type": "decimal", "required": True, "choices": None}
+    assert described["bank"] == {"name": "bank", "type": "choice", "required": True, "choices": ["cqrcb", "psbc"],
+                                 "label": "承贷银行"}
+    assert described["amount"] == {"name": "amount", "type": "decimal", "required": True, "choices": None,
+                                   "label": "金额（元）"}
     assert described["term_months"]["type"] == "integer" and "wedding" in described["purpose_category"]["choices"]
     assert approve["annual_rate"]["required"] is False and approve["decision"]["choices"] == ["approve", "reject", "return"]
-    assert eligible == {"name": "eligible", "type": "boolean", "required": True, "choices": None}
+    assert eligible == {"name": "eligible", "type": "boolean", "required": True, "choices": None,
+                        "label": "是否符合条件"}
 
 
 def test_a_json_body_builds_the_same_typed_data(app, world):

@@ -1,11 +1,15 @@
 """Each validation rule refuses a broken copy of the bundled diagrams, naming the element concerned."""
 from __future__ import annotations
 
+import json
+from xml.sax.saxutils import quoteattr
+
 import pytest
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from forms.diagram import check_form_fields
 from forms.registry import TASK_FORMS
-from workflows import engine, validation
+from workflows import drafts, engine, validation
 from workflows.deployment import bundled_sources
 
 KEY = "microcredit_loan"
@@ -101,3 +105,76 @@ def test_a_test_run_follows_the_script_to_an_end():
 def test_a_test_run_says_where_it_stopped_and_why(script, words):
     report = validation.test_run(KEY, bundled_sources(), script)
     assert not report.completed and words in report.reason
+
+
+# ---- forms defined in the diagram (form_fields) ----
+
+CONFIRM_FORM = 'name="form" value="ConfirmEligibilityForm"'
+GOOD_FIELDS = [{"name": "eligible", "label": {"zh": "是否符合条件", "en": "Eligible"}, "type": "yesno", "required": True},
+               {"name": "eligibility_note", "label": {"zh": "说明"}, "type": "textarea", "max": 500}]
+
+
+def with_form_fields(fields, keep_form: bool = False) -> dict[str, str]:
+    """confirm_eligibility with its form defined in the diagram (and its form class, if kept)."""
+    text = fields if isinstance(fields, str) else json.dumps(fields, ensure_ascii=False)
+    new = f"name=\"form_fields\" value={quoteattr(text)}"
+    if keep_form:
+        new = f'{CONFIRM_FORM} /><spiffworkflow:property {new}'
+    return broken(LOAN, CONFIRM_FORM, new)
+
+
+def catalog() -> validation.FormCatalog:
+    return validation.FormCatalog(TASK_FORMS, check_form_fields)
+
+
+def test_a_user_task_with_its_form_defined_in_the_diagram_passes():
+    assert validation.problems(KEY, with_form_fields(GOOD_FIELDS), catalog()) == {}
+    validation.check(KEY, with_form_fields(GOOD_FIELDS), TASK_FORMS, check_form_fields)
+
+
+@pytest.mark.parametrize("fields, words", [
+    ([{**GOOD_FIELDS[0], "type": "colour"}], "form_fields: field 'eligible': unknown type \"colour\""),
+    ([GOOD_FIELDS[0], GOOD_FIELDS[0]], "form_fields: field 'eligible': duplicate name 'eligible'"),
+    ([{**GOOD_FIELDS[0], "name": "csrf_token"}], "form_fields: field 'csrf_token': the name 'csrf_token' is reserved"),
+    ([{**GOOD_FIELDS[0], "type": "choice"}], "form_fields: field 'eligible': a choice field needs choices"),
+    ([{**GOOD_FIELDS[1], "min": 10, "max": 5}], "form_fields: field 'eligibility_note': min 10 is greater than max 5"),
+    ("[{", "form_fields is not valid JSON"),
+    ("{}", "form_fields must be a JSON array of fields"),
+])
+def test_bad_form_fields_are_refused_on_the_task_that_has_them(fields, words):
+    found = validation.problems(KEY, with_form_fields(fields), catalog())
+    assert list(found) == ["confirm_eligibility"], found
+    assert any(words in message for message in found["confirm_eligibility"]), found
+    with pytest.raises(validation.DiagramInvalidError) as refused:
+        validation.check(KEY, with_form_fields(fields), TASK_FORMS, check_form_fields)
+    assert refused.value.problems == found
+
+
+def test_the_checker_passed_beside_the_names_wins_over_the_catalogs():
+    found = validation.problems(KEY, with_form_fields(GOOD_FIELDS), catalog(), lambda text: ["field 'x': no good"])
+    assert found == {"confirm_eligibility": ["form_fields: field 'x': no good"]}
+
+
+def test_without_a_checker_the_fields_are_not_checked():
+    assert validation.problems(KEY, with_form_fields("[{"), TASK_FORMS) == {}
+
+
+def test_a_form_class_and_form_fields_together_are_refused_even_without_a_checker():
+    for known in (TASK_FORMS, catalog()):
+        found = validation.problems(KEY, with_form_fields(GOOD_FIELDS, keep_form=True), known)
+        assert found == {"confirm_eligibility": ["user task has both 'form' and 'form_fields': keep one of them"]}
+
+
+def test_a_user_task_with_neither_names_no_form():
+    found = validation.problems(KEY, broken(LOAN, CONFIRM_FORM, 'name="other" value="x"'), catalog())
+    assert found == {"confirm_eligibility": ["user task names no form (extension property 'form' or 'form_fields')"]}
+
+
+def test_a_draft_with_bad_form_fields_is_refused_through_the_catalog(world):
+    admin = world.actor("admin")
+    with pytest.raises(validation.DiagramInvalidError) as refused:
+        drafts.create_draft(admin, KEY, sources=with_form_fields([{**GOOD_FIELDS[0], "name": "Eligible"}]),
+                            known_forms=catalog())
+    assert "form_fields: field 1: bad name \"Eligible\"" in refused.value.problems["confirm_eligibility"][0]
+    draft = drafts.create_draft(admin, KEY, sources=with_form_fields(GOOD_FIELDS), known_forms=catalog())
+    assert "form_fields" in draft.sources[LOAN]

@@ -6,11 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from forms.diagram import check_form_fields
 from forms.registry import TASK_FORMS
 from models import db
 from models.drafts import ProcessDraft
 from workflows.audit import Actor
 from workflows.deployment import BUNDLED_PROCESSES
+from workflows.validation import FormCatalog
 
 PROCESS_KEYS = BUNDLED_PROCESSES
 REFUSALS = {
@@ -55,8 +57,10 @@ def load_draft(draft_id: int) -> ProcessDraft:
     return draft
 
 
-def known_forms() -> set[str]:
-    return set(TASK_FORMS)
+def known_forms() -> FormCatalog:
+    """The registered form names with the checker of forms defined in a diagram (``form_fields``),
+    for the validation (also on deploy, through ``drafts.deploy_draft``)."""
+    return FormCatalog(TASK_FORMS, check_form_fields)
 
 
 EDITOR_MESSAGES = {
@@ -64,6 +68,17 @@ EDITOR_MESSAGES = {
     "failed": _l("The draft was not saved."), "valid": _l("No problems found."),
     "invalid": _l("Problems found: see the list and the marked elements."), "no_lane": _l("(no lane)"),
     "choose_form": _l("(choose a form)"),
+    # the field list of a form defined in the diagram (form_fields)
+    "field_name": _l("Name (task data key)"), "field_zh": _l("Chinese label"),
+    "field_en": _l("English label (optional)"), "field_type": _l("Type"), "field_required": _l("Required"),
+    "type_text": _l("Text"), "type_textarea": _l("Long text"), "type_integer": _l("Whole number"),
+    "type_money": _l("Amount (yuan)"), "type_date": _l("Date"), "type_choice": _l("Choice"),
+    "type_yesno": _l("Yes / no"),
+    "min_length": _l("Fewest characters"), "max_length": _l("Most characters"),
+    "min_value": _l("Minimum"), "max_value": _l("Maximum"),
+    "min_date": _l("Earliest date"), "max_date": _l("Latest date"),
+    "field_choices": _l("Choices, one per line: value=Chinese label, optionally |English label; e.g. pass=通过|Pass"),
+    "move_up": _l("Move up"), "move_down": _l("Move down"), "remove_field": _l("Remove the field"),
 }
 
 

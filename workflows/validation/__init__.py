@@ -9,27 +9,53 @@ be read, ``__all__`` for the set as a whole), so the editor can show each proble
 * ``problems(process_key, sources, known_forms)``: safety, then the structural rules of
   ``structure`` and finally SpiffWorkflow's own parser. Required before a deploy.
 
-``known_forms`` is the set of form class names (``forms.registry.TASK_FORMS``): the caller in
-``webapp`` passes it, since ``workflows`` may not import ``forms``.
+``known_forms`` is the set of form class names (``forms.registry.TASK_FORMS``) and
+``check_form_fields`` the checker of forms defined in a diagram (``forms.diagram.check_form_fields``:
+text -> list of problems): the caller in ``webapp`` passes them, since ``workflows`` may not import
+``forms``. Without a checker the ``form_fields`` of a user task are not checked (only that a task does
+not have both ``form`` and ``form_fields``). A ``FormCatalog`` carries both through callers that only
+pass ``known_forms`` on (``drafts.create_draft``, ``drafts.deploy_draft``).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .. import engine
 from ..errors import FormInvalidError, UnsafeXmlError
 from ..safe_xml import parse_xml
 from .dry_run import TestRunReport, test_run
 from .expressions import bpmn_expressions, dmn_expressions
-from .structure import bpmn_structure, decision_ids, dmn_structure, process_ids
+from .structure import FieldChecker, bpmn_structure, decision_ids, dmn_structure, process_ids
 from .xml import Problems, add
 
-__all__ = ["DiagramInvalidError", "Problems", "TestRunReport", "check", "check_safety", "problems",
-           "safety_problems", "test_run"]
+__all__ = ["DiagramInvalidError", "FieldChecker", "FormCatalog", "Problems", "TestRunReport", "check",
+           "check_safety", "problems", "safety_problems", "test_run"]
 
 FILE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.(bpmn|dmn)\Z")
 MAX_FILES = 32
+
+
+class FormCatalog(frozenset):
+    """The known form class names, with the checker of ``form_fields`` (``check_form_fields``).
+
+    It is a set of names like any ``known_forms``, so it travels through every caller unchanged."""
+
+    check_form_fields: FieldChecker | None
+
+    def __new__(cls, names: Iterable[str] = (), check_form_fields: FieldChecker | None = None):
+        catalog = super().__new__(cls, names)
+        catalog.check_form_fields = check_form_fields
+        return catalog
+
+    def __reduce__(self):
+        return type(self), (frozenset(self), self.check_form_fields)
+
+
+def _field_checker(known_forms, check_form_fields: FieldChecker | None) -> FieldChecker | None:
+    if check_form_fields is not None:
+        return check_form_fields
+    return getattr(known_forms, "check_form_fields", None)
 
 
 class DiagramInvalidError(FormInvalidError):
@@ -75,7 +101,9 @@ def safety_problems(sources: dict) -> Problems:
     return found
 
 
-def problems(process_key: str, sources: dict, known_forms: Iterable[str]) -> Problems:
+def problems(process_key: str, sources: dict, known_forms: Iterable[str],
+             check_form_fields: Callable[[str], Iterable[str]] | None = None) -> Problems:
+    checker = _field_checker(known_forms, check_form_fields)
     found = safety_problems(sources)
     if found:
         return found
@@ -88,7 +116,7 @@ def problems(process_key: str, sources: dict, known_forms: Iterable[str]) -> Pro
         if name.endswith(".dmn"):
             dmn_structure(root, found)
         else:
-            bpmn_structure(root, found, frozenset(known_forms), processes, decisions)
+            bpmn_structure(root, found, frozenset(known_forms), processes, decisions, checker)
     if not found:
         _spiff_parser(process_key, sources, found)
     return found
@@ -109,7 +137,8 @@ def check_safety(sources: dict) -> None:
         raise DiagramInvalidError(found)
 
 
-def check(process_key: str, sources: dict, known_forms: Iterable[str]) -> None:
-    found = problems(process_key, sources, known_forms)
+def check(process_key: str, sources: dict, known_forms: Iterable[str],
+          check_form_fields: Callable[[str], Iterable[str]] | None = None) -> None:
+    found = problems(process_key, sources, known_forms, check_form_fields)
     if found:
         raise DiagramInvalidError(found)

@@ -1,6 +1,7 @@
 """Structural rules of BPMN processes and DMN tables, each problem reported on its element's id.
 
-Lanes are role codes (``models.ROLES`` minus ``admin``); user tasks name a known form; exclusive
+Lanes are role codes (``models.ROLES`` minus ``admin``); user tasks name a known form (``form``)
+or define one (``form_fields``, checked by the ``check_form_fields`` the caller passes in); exclusive
 gateways that branch have a default flow or a condition on every outgoing flow (whether the
 conditions cover every case cannot be decided statically: that is what the default is for); call
 activities and business rule tasks resolve inside the same set of sources; every flow node is
@@ -8,6 +9,8 @@ reachable from a start event and reaches an end event (boundary events hang on t
 every decision table ends with a catch-all row and uses a hit policy SpiffWorkflow runs.
 """
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from models import ROLES
 
@@ -27,9 +30,13 @@ def decision_ids(roots: list) -> set[str]:
     return {d.get("id") for root in roots for d in descendants(root, "decision")}
 
 
-def bpmn_structure(root, problems: Problems, known_forms, processes: set[str], decisions: set[str]) -> None:
+FieldChecker = Callable[[str], Iterable[str]]
+
+
+def bpmn_structure(root, problems: Problems, known_forms, processes: set[str], decisions: set[str],
+                   check_form_fields: FieldChecker | None = None) -> None:
     for process in descendants(root, "process"):
-        _lanes_and_forms(process, problems, known_forms)
+        _lanes_and_forms(process, problems, known_forms, check_form_fields)
     for gateway in descendants(root, "exclusiveGateway"):
         _gateway(gateway, problems)
     for call in descendants(root, "callActivity"):
@@ -44,7 +51,7 @@ def bpmn_structure(root, problems: Problems, known_forms, processes: set[str], d
         _reachability(scope, problems)
 
 
-def _lanes_and_forms(process, problems: Problems, known_forms) -> None:
+def _lanes_and_forms(process, problems: Problems, known_forms, check_form_fields: FieldChecker | None) -> None:
     lane_of = {}
     for lane in descendants(process, "lane"):
         for ref in children(lane, "flowNodeRef"):
@@ -55,11 +62,24 @@ def _lanes_and_forms(process, problems: Problems, known_forms) -> None:
             add(problems, task_id, "user task is in no lane: put it in the lane of the role that does it")
         elif lane not in LANE_ROLES:
             add(problems, task_id, f"lane '{lane}' is not a role ({', '.join(sorted(LANE_ROLES))})")
-        form = spiff_property(task, "form")
-        if not form:
-            add(problems, task_id, "user task names no form (extension property 'form')")
-        elif form not in known_forms:
-            add(problems, task_id, f"form '{form}' does not exist")
+        _form(task_id, spiff_property(task, "form"), spiff_property(task, "form_fields"), problems,
+              known_forms, check_form_fields)
+
+
+def _form(task_id: str, form: str | None, form_fields: str | None, problems: Problems, known_forms,
+          check_form_fields: FieldChecker | None) -> None:
+    """A registered class (``form``) or a form defined in the diagram (``form_fields``), not both.
+
+    Without ``check_form_fields`` (a caller below ``webapp``) the fields themselves are not checked."""
+    if form and form_fields:
+        add(problems, task_id, "user task has both 'form' and 'form_fields': keep one of them")
+    elif form_fields:
+        for problem in (check_form_fields(form_fields) if check_form_fields is not None else ()):
+            add(problems, task_id, problem if problem.startswith("form_fields") else f"form_fields: {problem}")
+    elif not form:
+        add(problems, task_id, "user task names no form (extension property 'form' or 'form_fields')")
+    elif form not in known_forms:
+        add(problems, task_id, f"form '{form}' does not exist")
 
 
 def _gateway(gateway, problems: Problems) -> None:

@@ -4,10 +4,15 @@
  * sequence flow's condition), save as draft (409 shows what changed), validate, test run, and the
  * problems of the last validation marked on their elements.
  *
+ * A user task's form is a registered class (extension property ``form``) or defined here: a list
+ * of fields edited in the panel and written as JSON into ``form_fields`` (see forms/diagram.py for
+ * the schema; the server checks it on validate and deploy). Either property removes the other.
+ *
  * Configuration: the JSON in data-config of #modeler-config (no inline script; CSP):
  *   {file, sources, revision, forms, problems, urls: {save, validate, test_run}, csrf, messages}.
  * State for tests: #modeler gets data-state="ready" after import, data-revision after each save.
- * window.adminModeler exposes the modeler instance (the browser test drives it through its API).
+ * window.adminModeler exposes the modeler instance (the browser test drives it through its API),
+ * with setFormFields(elementId, fieldsArray) and getFormFields(elementId) for the form fields.
  */
 (function () {
   'use strict';
@@ -30,8 +35,14 @@
     ]
   };
   var ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+  var FIELD_TYPES = ['text', 'textarea', 'integer', 'money', 'date', 'choice', 'yesno'];
+  var BOUNDS = { text: 'length', textarea: 'length', integer: 'number', money: 'number', date: 'date' };
+  var NUMBER = /^-?\d+(\.\d+)?$/;
 
   var config, modeler, container, dirty = false, marked = [];
+  // The form_fields text the field list shows (it is not rebuilt under the cursor for our own
+  // writes) and the fields of tasks switched back to a registered class (to switch back again).
+  var shownFields = { id: null, text: null }, setAside = {};
 
   function byId(id) { return document.getElementById(id); }
 
@@ -64,6 +75,13 @@
   }
 
   function setProperty(element, name, value) {
+    var changes = {};
+    changes[name] = value;
+    setProperties(element, changes);
+  }
+
+  /* changes: {name: value}; an empty value removes the property. One command for all of them. */
+  function setProperties(element, changes) {
     var moddle = modeler.get('moddle');
     var bo = element.businessObject;
     var ext = bo.extensionElements || moddle.create('bpmn:ExtensionElements', { values: [] });
@@ -74,12 +92,13 @@
       ext.get('values').push(props);
     }
     var list = props.get('properties');
-    var kept = list.filter(function (p) { return p.name !== name; });
-    if (value) {
-      var prop = moddle.create('spiffworkflow:Property', { name: name, value: value });
+    var kept = list.filter(function (p) { return !Object.prototype.hasOwnProperty.call(changes, p.name); });
+    Object.keys(changes).forEach(function (name) {
+      if (!changes[name]) { return; }
+      var prop = moddle.create('spiffworkflow:Property', { name: name, value: changes[name] });
       prop.$parent = props;
       kept.push(prop);
-    }
+    });
     list.length = 0;
     Array.prototype.push.apply(list, kept);
     ext.$parent = bo;
@@ -108,6 +127,263 @@
     if (!lane) { return; }
     var dy = (lane.y + lane.height / 2) - (element.y + element.height / 2);
     modeler.get('modeling').moveElements([element], { x: 0, y: dy });
+  }
+
+  /* ---- a form defined here: the field list (form_fields) ---- */
+
+  function parseFormFields(value) {
+    if (!value) { return []; }
+    try {
+      var fields = JSON.parse(value);
+      return Array.isArray(fields) ? fields : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function labelWords(label, language) {
+    return label && typeof label === 'object' && typeof label[language] === 'string' ? label[language] : '';
+  }
+
+  function choiceLines(choices) {
+    return (Array.isArray(choices) ? choices : []).map(function (choice) {
+      var en = labelWords(choice && choice.label, 'en');
+      return String((choice && choice.value) || '') + '=' + labelWords(choice && choice.label, 'zh') +
+        (en ? '|' + en : '');
+    }).join('\n');
+  }
+
+  /* "value=中文标签" or "value=中文标签|English label", one choice per line. */
+  function choicesFromLines(lines) {
+    return lines.split('\n').map(function (line) { return line.trim(); }).filter(Boolean).map(function (line) {
+      var eq = line.indexOf('=');
+      var value = eq < 0 ? line : line.slice(0, eq).trim(), words = eq < 0 ? line : line.slice(eq + 1).trim();
+      var bar = words.lastIndexOf('|');
+      var label = { zh: bar < 0 ? words : words.slice(0, bar).trim() };
+      if (bar >= 0 && words.slice(bar + 1).trim()) { label.en = words.slice(bar + 1).trim(); }
+      return { value: value, label: label };
+    });
+  }
+
+  function rowOf(field) {
+    field = field && typeof field === 'object' ? field : {};
+    return {
+      name: typeof field.name === 'string' ? field.name : '',
+      zh: labelWords(field.label, 'zh'), en: labelWords(field.label, 'en'),
+      type: FIELD_TYPES.indexOf(field.type) >= 0 ? field.type : 'text',
+      required: field.required === true,
+      min: field.min === undefined || field.min === null ? '' : String(field.min),
+      max: field.max === undefined || field.max === null ? '' : String(field.max),
+      choices: choiceLines(field.choices)
+    };
+  }
+
+  function bound(type, raw) {
+    raw = raw.trim();
+    if (!raw) { return undefined; }
+    return BOUNDS[type] !== 'date' && NUMBER.test(raw) ? Number(raw) : raw;  // anything else: the server says why
+  }
+
+  function fieldOf(row) {
+    var field = { name: row.name.trim(), label: { zh: row.zh.trim() }, type: row.type, required: row.required };
+    if (row.en.trim()) { field.label.en = row.en.trim(); }
+    if (BOUNDS[row.type]) {
+      var low = bound(row.type, row.min), high = bound(row.type, row.max);
+      if (low !== undefined) { field.min = low; }
+      if (high !== undefined) { field.max = high; }
+    }
+    if (row.type === 'choice') { field.choices = choicesFromLines(row.choices); }
+    return field;
+  }
+
+  function make(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (key) {
+      if (key === 'text') { node.textContent = attributes[key]; } else { node.setAttribute(key, attributes[key]); }
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function labelled(id, words, input) {
+    return [make('label', { 'class': 'form-label small mb-0', 'for': id, text: words }), input];
+  }
+
+  function rowButton(action, icon, words) {
+    var button = make('button', { type: 'button', 'class': 'btn btn-outline-secondary', 'data-action': action,
+                                  title: words, 'aria-label': words });
+    button.appendChild(make('i', { 'class': 'bi ' + icon, 'aria-hidden': 'true' }));
+    return button;
+  }
+
+  function boundInputs(row, id) {
+    var kind = BOUNDS[row.type];
+    if (!kind) { return []; }
+    var words = { length: ['min_length', 'max_length'], number: ['min_value', 'max_value'],
+                  date: ['min_date', 'max_date'] }[kind];
+    return [make('div', { 'class': 'row g-1 mb-1' }, ['min', 'max'].map(function (key, i) {
+      var input = make('input', { 'class': 'form-control form-control-sm', id: id + '-' + key, 'data-key': key,
+                                  type: kind === 'date' ? 'date' : 'text', autocomplete: 'off', maxlength: '20' });
+      if (kind !== 'date') { input.setAttribute('inputmode', kind === 'number' ? 'decimal' : 'numeric'); }
+      input.value = row[key];
+      return make('div', { 'class': 'col-6' }, labelled(id + '-' + key, text(words[i]), input));
+    }))];
+  }
+
+  function fieldRow(row, index, count) {
+    var id = 'field-' + index;
+    var name = make('input', { 'class': 'form-control form-control-sm font-monospace mb-1', id: id + '-name',
+                               'data-key': 'name', maxlength: '40', autocomplete: 'off', spellcheck: 'false' });
+    name.value = row.name;
+    var zh = make('input', { 'class': 'form-control form-control-sm mb-1', id: id + '-zh', 'data-key': 'zh',
+                             maxlength: '100', autocomplete: 'off', lang: 'zh-CN' });
+    zh.value = row.zh;
+    var en = make('input', { 'class': 'form-control form-control-sm mb-1', id: id + '-en', 'data-key': 'en',
+                             maxlength: '100', autocomplete: 'off', lang: 'en' });
+    en.value = row.en;
+    var type = make('select', { 'class': 'form-select form-select-sm mb-1', id: id + '-type', 'data-key': 'type' });
+    fillSelect(type, FIELD_TYPES.map(function (t) { return [t, text('type_' + t)]; }), row.type);
+    var required = make('input', { 'class': 'form-check-input', type: 'checkbox', id: id + '-required',
+                                   'data-key': 'required' });
+    required.checked = row.required;
+    var up = rowButton('up', 'bi-arrow-up', text('move_up'));
+    var down = rowButton('down', 'bi-arrow-down', text('move_down'));
+    up.disabled = index === 0;
+    down.disabled = index === count - 1;
+    var parts = [
+      make('div', { 'class': 'd-flex justify-content-between align-items-center mb-1' }, [
+        make('span', { 'class': 'small fw-semibold', text: '#' + (index + 1) }),
+        make('div', { 'class': 'btn-group btn-group-sm', role: 'group' },
+             [up, down, rowButton('remove', 'bi-x-lg', text('remove_field'))])])
+    ].concat(labelled(id + '-name', text('field_name'), name), labelled(id + '-zh', text('field_zh'), zh),
+             labelled(id + '-en', text('field_en'), en), labelled(id + '-type', text('field_type'), type),
+             [make('div', { 'class': 'form-check mb-1' }, [required, make('label', {
+               'class': 'form-check-label small', 'for': id + '-required', text: text('field_required') })])],
+             boundInputs(row, id));
+    if (row.type === 'choice') {
+      var choices = make('textarea', { 'class': 'form-control form-control-sm', id: id + '-choices',
+                                       'data-key': 'choices', rows: '3', spellcheck: 'false' });
+      choices.value = row.choices;
+      parts = parts.concat(labelled(id + '-choices', text('field_choices'), choices));
+    }
+    return make('div', { 'class': 'border rounded p-2 mb-2 form-field-row', 'data-index': String(index) }, parts);
+  }
+
+  function renderFieldList(rows) {
+    var list = byId('panel-field-list');
+    list.innerHTML = '';
+    rows.forEach(function (row, index) { list.appendChild(fieldRow(row, index, rows.length)); });
+  }
+
+  function readRows() {
+    return Array.prototype.map.call(byId('panel-field-list').querySelectorAll('.form-field-row'), function (node) {
+      var row = { name: '', zh: '', en: '', type: 'text', required: false, min: '', max: '', choices: '' };
+      Array.prototype.forEach.call(node.querySelectorAll('[data-key]'), function (input) {
+        var key = input.getAttribute('data-key');
+        row[key] = key === 'required' ? input.checked : input.value;
+      });
+      return row;
+    });
+  }
+
+  function showFormKind(kind) {
+    byId('panel-form-kind-class').checked = kind === 'class';
+    byId('panel-form-kind-fields').checked = kind === 'fields';
+    byId('panel-form-class').hidden = kind !== 'class';
+    byId('panel-form-fields').hidden = kind !== 'fields';
+  }
+
+  /* Show the element's form_fields, unless the list shows them already (our own write). */
+  function showFormFields(bo) {
+    var value = getProperty(bo, 'form_fields');
+    showFormKind(value ? 'fields' : 'class');
+    if (shownFields.id === bo.id && shownFields.text === value) { return; }
+    var fields = parseFormFields(value);
+    byId('panel-fields-unreadable').hidden = fields !== null;
+    renderFieldList((fields || []).map(rowOf));
+    shownFields = { id: bo.id, text: value };
+  }
+
+  /* The fields as the form_fields property (removing form); an empty list removes form_fields. */
+  function writeFormFields(element, fields) {
+    var value = fields.length ? JSON.stringify(fields) : '';
+    shownFields = { id: element.businessObject.id, text: value };
+    setProperties(element, value ? { form: '', form_fields: value } : { form_fields: '' });
+    return value;
+  }
+
+  function writeRows(element, rows) {
+    byId('panel-fields-unreadable').hidden = true;
+    return writeFormFields(element, rows.map(fieldOf));
+  }
+
+  function switchFormKind(element, kind) {
+    var bo = element.businessObject;
+    if (kind === 'class') {
+      var value = getProperty(bo, 'form_fields');
+      if (value) { setAside[bo.id] = value; }
+      setProperties(element, { form_fields: '' });
+      return;
+    }
+    var rows = (parseFormFields(setAside[bo.id]) || []).map(rowOf);
+    if (!rows.length) { rows = [rowOf({})]; }
+    renderFieldList(rows);
+    writeRows(element, rows);
+  }
+
+  function bindFieldList() {
+    [byId('panel-form-kind-class'), byId('panel-form-kind-fields')].forEach(function (radio) {
+      radio.addEventListener('change', function (event) {
+        var element = selected();
+        if (element && event.target.checked) { switchFormKind(element, event.target.value); showPanel(element); }
+      });
+    });
+    var list = byId('panel-field-list');
+    list.addEventListener('change', function (event) {
+      var element = selected(), key = event.target.getAttribute('data-key');
+      if (!element || !key) { return; }
+      var rows = readRows();
+      if (key === 'type') { renderFieldList(rows); }  // the bounds and choices depend on the type
+      writeRows(element, rows);
+    });
+    list.addEventListener('click', function (event) {
+      var button = event.target.closest('[data-action]'), element = selected();
+      if (!button || !element) { return; }
+      var rows = readRows(), index = Number(button.closest('.form-field-row').getAttribute('data-index'));
+      var action = button.getAttribute('data-action');
+      if (action === 'remove') {
+        rows.splice(index, 1);
+      } else {
+        var other = action === 'up' ? index - 1 : index + 1;
+        if (other < 0 || other >= rows.length) { return; }
+        rows.splice(other, 0, rows.splice(index, 1)[0]);
+      }
+      renderFieldList(rows);
+      writeRows(element, rows);
+    });
+    byId('btn-add-field').addEventListener('click', function () {
+      var element = selected();
+      if (!element) { return; }
+      var rows = readRows().concat([rowOf({})]);
+      renderFieldList(rows);
+      writeRows(element, rows);
+      byId('field-' + (rows.length - 1) + '-name').focus();
+    });
+  }
+
+  /* For tests and scripts: set or read a user task's form_fields (an array of field objects). */
+  function setFormFields(elementId, fields) {
+    var element = modeler.get('elementRegistry').get(elementId);
+    if (!element || element.type !== 'bpmn:UserTask') { throw new Error('no user task ' + elementId); }
+    var value = writeFormFields(element, Array.isArray(fields) ? fields : []);
+    shownFields = { id: null, text: null };  // the list shows what was set, not what was typed
+    if (selected() === element) { showPanel(element); }
+    return value;
+  }
+
+  function getFormFields(elementId) {
+    var element = modeler.get('elementRegistry').get(elementId);
+    return element ? parseFormFields(getProperty(element.businessObject, 'form_fields')) : null;
   }
 
   /* ---- side panel ---- */
@@ -142,6 +418,7 @@
       byId('panel-lane-name').textContent = lane ? (lane.businessObject.name || lane.id) : text('no_lane');
       var formOptions = [['', text('choose_form')]].concat(config.forms.map(function (f) { return [f, f]; }));
       fillSelect(byId('panel-form'), formOptions, getProperty(bo, 'form'));
+      showFormFields(bo);
       byId('panel-due').value = getProperty(bo, 'due_period');
       byId('panel-due').classList.remove('is-invalid');
     } else if (element.type === 'bpmn:SequenceFlow') {
@@ -313,6 +590,8 @@
     }
     modeler = new window.BpmnJS({ container: container, moddleExtensions: { spiffworkflow: SPIFF_MODDLE } });
     window.adminModeler = modeler;
+    modeler.setFormFields = setFormFields;
+    modeler.getFormFields = getFormFields;
     modeler.importXML(config.sources[config.file]).then(function () {
       modeler.get('canvas').zoom('fit-viewport', 'auto');
       modeler.on('selection.changed', function () { showPanel(selected()); });
@@ -321,6 +600,7 @@
         if (selected() === event.element) { showPanel(event.element); }
       });
       bindPanel();
+      bindFieldList();
       bindButtons();
       markProblems(config.problems || {});
       container.setAttribute('data-revision', String(config.revision));
