@@ -5,12 +5,13 @@ from .household import CATEGORIES, Household
 from .loan import GRADES, LOAN_KINDS, LOAN_STATUSES, OPEN_STATUSES, OUTSTANDING_STATUSES, RISK_CLASSES, Loan
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
-from .process import HumanTask, ProcessInstance, ProcessVersion
+from .process import HumanTask, HumanTaskState, ProcessInstance, ProcessVersion, TaskExclusion
 from . import drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
     "GENESIS_HASH", "AuditChainHead", "AuditEvent", "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
     "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
-    "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "ProcessInstance", "ProcessVersion",
+    "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "ProcessInstance",
+    "ProcessVersion", "TaskExclusion",
 ]

@@ -21,7 +21,8 @@ class AuditEvent(Base):
     """Who did what, in which role, when, from where, to which loan, with the form before/after."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_loan_time", "loan_id", "occurred_at"),)
+    __table_args__ = (sa.Index("ix_audit_events_loan_time", "loan_id", "occurred_at"),
+                      sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name"))
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     occurred_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, index=True)
     action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -42,6 +43,9 @@ class ProcessInstance(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     process_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_versions.id"), index=True)
     loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
+    # The inbox scope of an instance without a loan (a bank's subsidy settlement); a loan's comes from the loan.
+    township_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("townships.id"))
+    bank_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("banks.id"))
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")  # running|completed|error
     end_event: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     state: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)  # zlib-compressed JSON
@@ -52,6 +56,14 @@ class ProcessInstance(Base):
     process_version: so.Mapped[ProcessVersion] = so.relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTaskState(StrEnum):
+    """Where an inbox row stands: waiting for a person, done, or withdrawn by the engine."""
+
+    READY = "ready"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class HumanTask(Base):
@@ -77,11 +89,21 @@ class HumanTask(Base):
     role: so.Mapped[str] = so.mapped_column(sa.String(32))
     township_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("townships.id"))
     bank_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("banks.id"))
-    state: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready")  # ready|completed|cancelled
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default=HumanTaskState.READY)  # a HumanTaskState
     assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     due_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     completed_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     completed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     assignee: so.Mapped[User | None] = so.relationship(foreign_keys=[assignee_id])
     completed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[completed_by_id])
+
+
+class TaskExclusion(Base):
+    """四眼原则 in the inbox: a user who performed an earlier task that this task names in its
+    ``four_eyes_with`` property may not take it. Filled when the inbox row is made."""
+
+    __tablename__ = "task_exclusions"
+    human_task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("human_tasks.id"), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from models import Household, HumanTask, Loan, Township, User, db
 from workflows import accounts, clock, demo_data, loans, reference_data, resident_id
 from workflows.audit import Actor
+from workflows.tasks import service
 
 PASSWORD = demo_data.DEMO_PASSWORD
 
@@ -83,7 +84,7 @@ def drive(world: World, loan_id: int, until: str, **data_by_step) -> Loan:
         if task is None:
             continue
         username, data = defaults[step]
-        loans.complete_task(world.actor(username), task.id, {**data, **data_by_step.get(step, {})})
+        service.complete_task(world.actor(username), task.id, {**data, **data_by_step.get(step, {})})
     return db.session.get(Loan, loan_id)
 
 

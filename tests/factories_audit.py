@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from models import AuditEvent, HumanTask, Loan, PolicySetting, db
 from workflows import accounts, audit, clock, loans
 from workflows.audit import Actor
+from workflows.tasks import service
 
 from .factories import APPROVAL, INVESTIGATION, PASSWORD, World, make_household, register
 
@@ -35,7 +36,7 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 def step(world: World, loan: Loan, name: str, username: str, data: dict, when: datetime) -> None:
     task = db.session.scalars(sa.select(HumanTask).filter_by(loan_id=loan.id, name=name, state="ready")).one()
     with clock.frozen(when):
-        loans.complete_task(world.actor(username), task.id, data)
+        service.complete_task(world.actor(username), task.id, data)
 
 
 def insert(world: World, loan: Loan, action: str, username: str, role: str, when: datetime, **fields) -> AuditEvent:

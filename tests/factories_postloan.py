@@ -11,6 +11,7 @@ from tests.factories import APPROVAL, INVESTIGATION, World, drive, make_househol
 from tests.factories_finance import install_finance
 from tests.factories_repayments import install_settings
 from workflows import clock, loans, repayments, timers
+from workflows.tasks import service
 
 # The rows the lead adds to workflows/data/policy_settings.csv; inserted here while they are not there.
 SETTINGS = tuple((key, date(2021, 1, 1), value) for key, value in (
@@ -64,7 +65,7 @@ def complete(world: World, loan_id: int, name: str, user: str, day: date, **data
     task = db.session.scalars(sa.select(HumanTask).where(
         HumanTask.loan_id == loan_id, HumanTask.name == name, HumanTask.state == "ready")).one()
     with clock.frozen(at(day)):
-        return loans.complete_task(world.actor(user), task.id, data)
+        return service.complete_task(world.actor(user), task.id, data)
 
 
 def pay_all(world: World, loan: Loan, day: date):

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from models import db
+from workflows import domains
 
 from .config import Config, TestConfig
 from .extensions import babel, csrf, login_manager, migrate
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set (make run creates one in instance/secret_key)")
     _init_extensions(app)
+    domains.load()
     _register_blueprints(app)
     from .cli import register_commands
 

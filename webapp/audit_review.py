@@ -14,8 +14,8 @@ from workflows import audit, audit_findings, audit_search, clock, exports, loan_
 from workflows.masking import masked_json
 
 from .auth import current_actor, roles_required
-from .inbox import task_title
 from .loans import ACTIONS as LOAN_ACTIONS
+from .template_helpers import task_title
 
 bp = Blueprint("audit_review", __name__, url_prefix="/audit")
 REVIEWERS = ("supervisor", "admin")

@@ -1,4 +1,4 @@
-"""``flask --app webapp …`` commands: setup, seed-demo, users create, audit verify."""
+"""``flask --app webapp …`` commands: setup, seed-demo, users create/deactivate, audit verify, timers run."""
 from __future__ import annotations
 
 import sys
@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from models import db
 from workflows import accounts, audit, demo_data, reference_data, timers
-from workflows.errors import FormInvalidError
+from workflows.errors import FormInvalidError, NotFoundError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -53,6 +53,17 @@ def create_user_command(username, roles, township, bank, display_name) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"user {username} created with roles {', '.join(roles)}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user_command(username) -> None:
+    """Deactivate a user; their claimed tasks go back to their role's pool."""
+    try:
+        released = accounts.deactivate(username)
+    except NotFoundError:
+        raise click.ClickException(f"no user {username}") from None
+    click.echo(f"{username} deactivated; {released} claimed task(s) back in the pool")
 
 
 @audit_cli.command("verify")

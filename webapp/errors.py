@@ -15,14 +15,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
-from workflows.errors import (AlreadyCompletedError, ConcurrentUpdateError, DomainError, ForbiddenError,
-                              FormInvalidError, NotFoundError, PolicyViolationError, ProcessError)
+from workflows.errors import (AlreadyCompletedError, ClaimedByColleagueError, ConcurrentUpdateError, DomainError,
+                              ForbiddenError, FormInvalidError, NotFoundError, PolicyViolationError, ProcessError)
 
 from .rule_messages import field_messages, rule_message
 
 DOMAIN_STATUS = (  # most specific first
     (PolicyViolationError, 422), (FormInvalidError, 422), (ForbiddenError, 403), (NotFoundError, 404),
-    (ConcurrentUpdateError, 409), (AlreadyCompletedError, 409), (ProcessError, 500), (DomainError, 422),
+    (ConcurrentUpdateError, 409), (AlreadyCompletedError, 409), (ProcessError, 422), (DomainError, 422),
 )
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
@@ -94,9 +94,16 @@ def _domain_payload(exc: DomainError) -> tuple[dict, int]:
         message = "；".join(str(rule_message(code)) for code in codes)
     body = _body(errors, codes, message)
     if isinstance(exc, AlreadyCompletedError):
-        at = exc.completed_at
-        body.update(completed_by=exc.completed_by, completed_at=at.isoformat() if hasattr(at, "isoformat") else at)
+        body.update(completed_by=exc.completed_by, completed_at=_instant(exc.completed_at))
+    if isinstance(exc, ClaimedByColleagueError):
+        body.update(holder=exc.holder, since=_instant(exc.since))
+    if isinstance(exc, ProcessError):
+        body.update(exc.where())
     return body, status
+
+
+def _instant(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _body(errors, codes: list[str], message: str) -> dict:

@@ -4,33 +4,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forms.inbox import InboxFilterForm, ReassignForm
 from models import db
-from workflows import clock, inbox, task_claims
-from workflows.errors import ConcurrentUpdateError, FormInvalidError
+from workflows import clock
+from workflows.errors import ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError
+from workflows.tasks import claims, inbox
 
 from .auth import current_actor, roles_required
 from .rule_messages import field_messages
+from .template_helpers import task_title
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
-
-# English names of the BPMN tasks (the diagram's own names are Chinese); unknown kinds show the diagram's name.
-TASK_TITLES = {
-    "register_application": _l("Register application"),
-    "confirm_eligibility": _l("Confirm eligibility"),
-    "investigate_credit": _l("Pre-loan investigation and rating"),
-    "approve_loan": _l("Loan approval"),
-    "disburse_loan": _l("Contract and disbursement"),
-}
-
-
-def task_title(name: str, fallback: str | None = None) -> str:
-    return str(TASK_TITLES[name]) if name in TASK_TITLES else (fallback or name)
-
 
 def waiting_time(task) -> str:
     """How long the task has waited, e.g. 2 天 / 2 days."""
@@ -51,7 +38,7 @@ def index():
     return render_template(
         "inbox/index.html", rows=rows[:PAGE_SIZE], view=view, counts=counts, filters=filters, page=page,
         has_more=len(rows) > PAGE_SIZE, colleagues=_colleague_choices(rows), reassign_form=ReassignForm(),
-        read_only=view == "all", task_title=task_title, waiting_time=waiting_time, is_overdue=inbox.is_overdue)
+        read_only=view == "all", waiting_time=waiting_time, is_overdue=inbox.is_overdue)
 
 
 def _colleague_choices(rows) -> dict[int, list[tuple[str, str]]]:
@@ -62,7 +49,7 @@ def _colleague_choices(rows) -> dict[int, list[tuple[str, str]]]:
         task = row.HumanTask
         key = (task.role, task.township_id, task.bank_id)
         if key not in by_scope:
-            by_scope[key] = [(u.username, u.display_name) for u in task_claims.colleagues(task)]
+            by_scope[key] = [(u.username, u.display_name) for u in claims.colleagues(task)]
         choices[task.id] = [(name, label) for name, label in by_scope[key] if name != current_user.username]
     return choices
 
@@ -70,13 +57,13 @@ def _colleague_choices(rows) -> dict[int, list[tuple[str, str]]]:
 @bp.post("/tasks/<int:task_id>/claim")
 @roles_required()
 def claim(task_id: int):
-    return _change(task_claims.claim, task_id, _("Task claimed: it is now in “Claimed by me”."))
+    return _change(claims.claim, task_id, _("Task claimed: it is now in “Claimed by me”."))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @roles_required()
 def unclaim(task_id: int):
-    return _change(task_claims.unclaim, task_id, _("Task given back to your colleagues."))
+    return _change(claims.unclaim, task_id, _("Task given back to your colleagues."))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -84,14 +71,14 @@ def unclaim(task_id: int):
 def reassign(task_id: int):
     """The service checks role and scope first (403), then the colleague chosen (a message)."""
     form = ReassignForm()
-    return _change(task_claims.reassign, task_id, _("Task handed over."), form.to_username.data or "")
+    return _change(claims.reassign, task_id, _("Task handed over."), form.to_username.data or "")
 
 
 def _change(service, task_id: int, done: str, *args):
     """Run a claim service; a lost race or a refused colleague is a message, not an error page."""
     try:
         service(current_actor(), task_id, *args)
-    except ConcurrentUpdateError:
+    except (ConcurrentUpdateError, ClaimedByColleagueError):
         flash(_("A colleague took or handed over this task a moment ago."), "warning")
     except FormInvalidError as exc:
         for messages in field_messages(_claim_messages(exc.field_errors)).values():
@@ -104,7 +91,8 @@ def _change(service, task_id: int, done: str, *args):
 
 def _claim_messages(field_errors: dict) -> dict:
     known = {"unknown_user": _("No active user has this name."),
-             "not_in_scope": _("That colleague does not hold this task's role in its township or bank.")}
+             "not_in_scope": _("That colleague does not hold this task's role in its township or bank."),
+             "four_eyes": _("That colleague did an earlier step of this case, so four eyes keeps them from this task.")}
     return {field: [known.get(code, code) for code in codes] for field, codes in field_errors.items()}
 
 

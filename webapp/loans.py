@@ -14,11 +14,11 @@ from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES
 from forms.repayment import RepaymentForm
 from models import GRADES, LOAN_STATUSES, OUTSTANDING_STATUSES, Loan
 from workflows import clock, loan_queries, repayments, resident_id
-from workflows.permissions import may_act_on_task
+from workflows.tasks import access
+from workflows.tasks.access import Purpose
 
 from .auth import current_actor, roles_required
-from .inbox import task_title
-from .template_helpers import money, status_name
+from .template_helpers import money, status_name, task_title
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
@@ -99,7 +99,7 @@ def render_loan_page(loan: Loan, repayment_form: RepaymentForm | None = None, *,
     user = current_actor().user
     reveal = loan_queries.shows_full_id_number(user, loan)
     events = loan_queries.loan_timeline(loan.id)
-    tasks = [(task, may_act_on_task(user, task)) for task in loan_queries.open_tasks(loan.id)]
+    tasks = [(task, access.may(user, task, Purpose.COMPLETE)) for task in loan_queries.open_tasks(loan.id)]
     book = repayments.book(loan, clock.today())
     if repayment_form is None and repayments.may_record(user, loan) and loan.status in OUTSTANDING_STATUSES:
         repayment_form = RepaymentForm(formdata=None, paid_on=clock.today(), idempotency_key=uuid4().hex)

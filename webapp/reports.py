@@ -15,7 +15,7 @@ from workflows import exports, loan_queries, reports
 from workflows.reports.base import require_reader
 
 from .auth import current_actor, roles_required
-from .inbox import task_title
+from .template_helpers import task_title
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 ROLES = tuple(sorted(reports.REPORT_ROLES))

@@ -1,4 +1,4 @@
-"""Plain-language messages for the rule codes of POLICY.md and the other codes our errors carry.
+"""Plain-language messages for the rule codes of docs/policy.md and the other codes our errors carry.
 
 English msgids (the source language), Chinese in ``translations/core``. Each message ends with the
 code in brackets so a clerk can quote it on the phone to the help desk.
@@ -20,7 +20,18 @@ RULE_MESSAGES = {
     "rate_over_cap": _l("The interest rate is above the LPR cap for this term (rate_over_cap)"),
     "purpose_not_productive": _l("The loan must be used for the household's own production and business (purpose_not_productive)"),
     "extension_limit": _l("A loan may be renewed or extended only once (extension_limit)"),
-    "four_eyes": _l("You investigated this loan yourself, so another approver must decide it (four_eyes)"),
+    "four_eyes": _l("You did an earlier step of this case (for example its investigation), so a colleague must do "
+                    "this one (four_eyes)"),
+    "claimed": _l("A colleague has claimed this task; ask them or a supervisor to hand it over (claimed)"),
+    "process_error": _l("The process diagram failed while running this step; nothing was saved. Tell the "
+                        "administrator (process_error)"),
+    "settlement_not_computed": _l("The settlement is not computed yet: its quarter has not closed "
+                                  "(settlement_not_computed)"),
+    "settlement_out_of_step": _l("The settlement is not at this step any more; reload the page "
+                                 "(settlement_out_of_step)"),
+    "date_out_of_range": _l("This date is outside the allowed range (date_out_of_range)"),
+    "already_compensated": _l("The fund has already compensated this loan (already_compensated)"),
+    "positive_amount": _l("The amount must be more than zero (positive_amount)"),
     "invalid_id_number": _l("The resident ID number is not a valid 18-digit number (invalid_id_number)"),
     "unknown_bank": _l("This bank is not a partner bank of the scheme (unknown_bank)"),
     "before_approval": _l("This date is before the approval date (before_approval)"),

@@ -1,20 +1,26 @@
-"""Task pages: register an application, and open, check and complete one user task of a loan."""
+"""Task pages: register an application, and the one page of every user task of every process.
+
+``/tasks/<id>`` asks the access authority (``workflows.tasks.access``) what the user may do, shows
+the facts panel of the task's process beside its form (a registered WTForms class or the fields
+the diagram defines), and hands the validated form to the one completion service.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES, RegisterApplicationForm, form_class
-from models import HumanTask, db
-from workflows import inbox, loans, resident_id
-from workflows.errors import AlreadyCompletedError, ConcurrentUpdateError, FourEyesError, PolicyViolationError
-from workflows.permissions import may_act_on_task
+from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES, RegisterApplicationForm, task_form_class
+from forms.prefill import prefill
+from workflows import loans, resident_id
+from workflows.errors import (AlreadyCompletedError, ClaimedByColleagueError, ConcurrentUpdateError, DomainError,
+                              ForbiddenError, PolicyViolationError, ProcessError)
+from workflows.tasks import access, facts, inbox, service
+from workflows.tasks.access import Purpose
 
 from .auth import current_actor, roles_required
-from .inbox import task_title
 from .rule_messages import rule_message
-from .template_helpers import local_dt
+from .template_helpers import local_dt, task_title
 
 bp = Blueprint("tasks", __name__)
 PURPOSE_LABELS, KIND_LABELS = dict(PURPOSE_CATEGORIES), dict(LOAN_KIND_CHOICES)
@@ -38,57 +44,74 @@ def new_application():
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @roles_required()
 def show(task_id: int):
-    task, read_only = load_task_or_abort(task_id)
-    facts = inbox.task_facts(task)
-    form = form_class(task.form)()
-    if read_only and form.is_submitted():
-        abort(403)
-    if read_only or (task.state != "ready" and not form.is_submitted()):
-        return render_page(task, facts, None, read_only=read_only)
+    task = access.task_for(current_user, task_id, Purpose.READ)
+    task_facts = facts.facts_for(task)
+    refusal = access.refusal_for(current_user, task, Purpose.COMPLETE)
+    form = task_form_class(task_facts.form, task_facts.form_fields)()
+    if refusal is not None:
+        return render_page(task_facts, None, status=refusal_status(refusal) if form.is_submitted() else 200,
+                           notes=[refusal_note(refusal)])
     if not form.is_submitted():
-        form.instance_version.data = facts.instance_version
-        return render_page(task, facts, form)
+        if task_facts.history:
+            prefill(form, task_facts.history.previous_values)
+        form.instance_version.data = task_facts.instance_version
+        return render_page(task_facts, form)
     if not form.validate():
-        return render_page(task, facts, form, status=422)
-    return complete(task, facts, form)
+        return render_page(task_facts, form, status=422)
+    return complete(task_facts, form)
 
 
-def complete(task: HumanTask, facts, form):
+def complete(task_facts: facts.TaskFacts, form):
     """Hand the validated form to the service; every refusal comes back on the same page."""
+    task = task_facts.task
     try:
-        loans.complete_task(current_actor(), task.id, form.to_data(), expected_version=form.expected_version)
+        service.complete_task(current_actor(), task.id, form.to_data(), expected_version=form.expected_version)
     except PolicyViolationError as exc:
-        return render_page(task, facts, form, status=422, alerts=attach_errors(form, exc.field_errors))
-    except FourEyesError:
-        alert = _("You investigated this loan yourself. Another approver of your bank must decide it (four eyes).")
-        return render_page(task, facts, None, status=403, alerts=[alert])
-    except AlreadyCompletedError as exc:
-        return render_page(task, facts, None, status=409, alerts=[already_done(exc)])
+        return render_page(task_facts, form, status=422, alerts=attach_errors(form, exc.field_errors))
+    except ProcessError as exc:
+        return render_page(task_facts, form, status=422, alerts=[process_error_text(exc)])
     except ConcurrentUpdateError:
         alert = _("Someone else changed this loan while you were working. Reload the page and check before you submit again.")
-        return render_page(task, facts, None, status=409, alerts=[alert], reload=True)
-    flash(_("Done: %(task)s for loan #%(loan)d.", task=task_title(task.name, task.title), loan=facts.loan.id), "success")
+        return render_page(task_facts, None, status=409, alerts=[alert], reload=True)
+    except (ForbiddenError, AlreadyCompletedError) as exc:
+        return render_page(task_facts, None, status=refusal_status(exc), alerts=[refusal_note(exc)])
+    subject = _("loan #%(id)d", id=task_facts.loan.id) if task_facts.loan else task_title(task.name, task.title)
+    flash(_("Done: %(task)s for %(subject)s.", task=task_title(task.name, task.title), subject=subject), "success")
     return redirect(next_url(after_id=task.id))
 
 
-def load_task_or_abort(task_id: int) -> tuple[HumanTask, bool]:
-    """The task and whether the user may only read it: actors in role and scope act, supervisors read."""
-    task = db.session.get(HumanTask, task_id)
-    if task is None or task.loan_id is None:
-        abort(404)
-    if may_act_on_task(current_user, task):
-        return task, False
-    if inbox.may_view_all(current_user):
-        return task, True
-    abort(403)
+def refusal_status(exc: DomainError) -> int:
+    return 409 if isinstance(exc, AlreadyCompletedError) else 403
 
 
-def render_page(task, facts, form, *, status: int = 200, alerts=(), read_only: bool = False, reload: bool = False):
-    id_number = facts.loan.applicant_id_number
+def refusal_note(exc: DomainError) -> str:
+    """Why the user sees the task without its form, in words a clerk understands."""
+    if isinstance(exc, ClaimedByColleagueError):
+        return _("%(who)s has claimed this task (since %(when)s). Ask them, or a supervisor, to hand it over.",
+                 who=exc.holder or _("a colleague"), when=local_dt(exc.since) if exc.since else "—")
+    if isinstance(exc, AlreadyCompletedError):
+        return already_done(exc)
+    if isinstance(exc, ForbiddenError) and exc.codes == ("forbidden",):
+        return _("Read-only: you supervise this task but do not act on it.")
+    return str(rule_message(exc.codes[0]))
+
+
+def process_error_text(exc: ProcessError) -> str:
+    where = _("process %(process)s, step %(task)s", process=exc.process or "—", task=exc.task or "—")
+    if exc.line:
+        where = _("%(where)s, line %(line)d", where=where, line=exc.line)
+    return _("The process diagram failed at %(where)s: %(detail)s. Nothing was saved; tell the administrator "
+             "(process_error).", where=where, detail=str(exc))
+
+
+def render_page(task_facts: facts.TaskFacts, form, *, status: int = 200, alerts=(), notes=(), reload: bool = False):
+    task, loan = task_facts.task, task_facts.loan
+    read_only = form is None
+    id_number = loan.applicant_id_number if loan else None
     return render_template(
-        "tasks/show.html", task=task, facts=facts, loan=facts.loan, form=form, alerts=list(alerts),
+        "tasks/show.html", task=task, facts=task_facts, loan=loan, form=form, alerts=list(alerts), notes=list(notes),
         read_only=read_only, reload=reload, title=task_title(task.name, task.title),
-        id_number=resident_id.mask(id_number) if read_only else id_number,
+        id_number=resident_id.mask(id_number) if read_only and id_number else id_number,
         done=already_done_text(task) if task.state == "completed" else None,
         purpose_label=lambda code: PURPOSE_LABELS.get(code, code), kind_label=lambda code: KIND_LABELS.get(code, code),
     ), status
@@ -110,12 +133,12 @@ def already_done(exc: AlreadyCompletedError) -> str:
              when=local_dt(exc.completed_at) if exc.completed_at else "")
 
 
-def already_done_text(task: HumanTask) -> str:
+def already_done_text(task) -> str:
     who = task.completed_by.display_name if task.completed_by else None
     return already_done(AlreadyCompletedError(who, task.completed_at))
 
 
 def next_url(after_id: int | None = None) -> str:
-    """The user's next available task (oldest due first), else the inbox."""
+    """The user's next available task (oldest due first, none that four eyes keeps from them), else the inbox."""
     task = inbox.next_task(current_user, after_id=after_id)
     return url_for("tasks.show", task_id=task.id) if task else url_for("inbox.index")

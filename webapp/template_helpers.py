@@ -34,6 +34,21 @@ STATUS_NAMES = {
     "rejected": _l("Rejected"),
     "withdrawn": _l("Withdrawn"),
 }
+# English names of the BPMN tasks and processes (the diagrams' own names are Chinese); unknown kinds
+# show the diagram's own name.
+TASK_TITLES = {
+    "register_application": _l("Register application"),
+    "confirm_eligibility": _l("Confirm eligibility"),
+    "investigate_credit": _l("Pre-loan investigation and rating"),
+    "approve_loan": _l("Loan approval"),
+    "disburse_loan": _l("Contract and disbursement"),
+}
+PROCESS_TITLES = {
+    "microcredit_loan": _l("Microcredit loan"),
+    "post_loan": _l("Post-loan management"),
+    "risk_fund_topup": _l("Risk compensation fund top-up"),
+    "interest_subsidy_settlement": _l("Interest subsidy settlement"),
+}
 LOCAL_DT_PATTERN = "yyyy-MM-dd HH:mm"
 
 
@@ -96,9 +111,17 @@ def status_name(code: str) -> str:
     return str(STATUS_NAMES.get(code, code))
 
 
+def task_title(name: str, fallback: str | None = None) -> str:
+    return str(TASK_TITLES[name]) if name in TASK_TITLES else (fallback or name)
+
+
+def process_title(key: str) -> str:
+    return str(PROCESS_TITLES.get(key, key))
+
+
 def register_template_helpers(app: Flask) -> None:
     babel.domain_instance = CatalogueDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    app.add_template_global(nav_url, "nav_url")
-    app.add_template_global(html_lang, "html_lang")
+    for func in (nav_url, html_lang, task_title, process_title):
+        app.add_template_global(func)
     for func in (money, local_dt, role_name, status_name, rule_message):
         app.add_template_filter(func)

@@ -10,7 +10,9 @@ from models import ROLES, Bank, Township, User, UserRole, db
 
 from . import audit, clock
 from .audit import SYSTEM, Actor
-from .errors import FormInvalidError
+from .errors import FormInvalidError, NotFoundError
+from .tasks import claims
+from .unit_of_work import unit_of_work
 
 MIN_PASSWORD_LENGTH = 8
 PASSWORD_HASH_METHOD = "scrypt"  # the test suite lowers the cost
@@ -34,6 +36,21 @@ def create_user(username: str, password: str, roles: list[str], *, display_name:
     audit.record("user_created", actor, after={"username": username, "roles": roles, "township": township,
                                                "bank": bank})
     return user
+
+
+@unit_of_work
+def deactivate(username: str, actor: Actor = SYSTEM) -> int:
+    """停用账号: the user can no longer sign in or act; their claimed tasks go back to their role's pool.
+
+    Returns how many claimed tasks were released."""
+    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFoundError(f"user {username}")
+    released = claims.release_claims_of(actor, user) if user.is_active else 0
+    if user.is_active:
+        user.is_active = False
+        audit.record("user_deactivated", actor, after={"username": username, "released_tasks": released})
+    return released
 
 
 def _problems(username, password, roles, township, bank) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from models import Bank, Household, HumanTask, Township, User, Village, db
 
 from . import accounts, clock, loans, reference_data, resident_id
 from .audit import Actor
+from .tasks import service
 
 DEMO_PASSWORD = "Demo-2026!"
 TOWNSHIPS = {"hanfeng": ("汉丰街道", ["东河村", "滨湖社区"]), "dade": ("大德镇", ["大德村", "长坪村"]),
@@ -92,7 +93,7 @@ def _apply(household: Household, bank: str, amount: str, purpose: str) -> int:
 def _do(loan_id: int, task_name: str, username: str, data: dict) -> None:
     task = db.session.scalars(sa.select(HumanTask).where(
         HumanTask.loan_id == loan_id, HumanTask.name == task_name, HumanTask.state == "ready")).one()
-    loans.complete_task(_user(username), task.id, data)
+    service.complete_task(_user(username), task.id, data)
 
 
 def _loans(households: list[Household]) -> int:

@@ -1,13 +1,14 @@
 """SpiffWorkflow integration: parse deployed sources, run the sandboxed engine, store instance state.
 
 Only the instance state is stored per loan; the spec is parsed once per deployed version and kept
-in ``SpecCache`` (DESIGN §3: a third of the bytes and twice the throughput of embedding the spec).
+in ``SpecCache`` (docs/engine.md §Stored state: a third of the bytes, twice the throughput of embedding it).
 """
 from __future__ import annotations
 
 import json
 import zlib
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -166,9 +168,13 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list:
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
-    """Advance until human input or a timer is needed; uncaught error events raise ``ProcessError``."""
-    workflow.refresh_waiting_tasks()
-    workflow.do_engine_steps()
+    """Advance until human input or a timer is needed.
+
+    A failing script, condition or DMN cell and an uncaught error event raise ``ProcessError``
+    naming the process, the task and, for a script, the line (docs/engine.md, "Errors")."""
+    with engine_errors(workflow):
+        workflow.refresh_waiting_tasks()
+        workflow.do_engine_steps()
     errors = [e for e in workflow.get_events() if e.event_definition.__class__.__name__ == "ErrorEventDefinition"]
     if errors:
         names = ", ".join(str(getattr(e.event_definition, "code", None) or e.event_definition.name) for e in errors)
@@ -179,8 +185,32 @@ def complete_user_task(workflow: BpmnWorkflow, spiff_task, data: dict) -> None:
     """Merge the form's data into the task (a fresh dict: never mutate shared nested data) and run it."""
     check_data_keys(data)
     spiff_task.data = {**spiff_task.data, **data}
-    spiff_task.run()
+    with engine_errors(workflow, spiff_task):
+        spiff_task.run()
     run_engine(workflow)
+
+
+@contextmanager
+def engine_errors(workflow: BpmnWorkflow, spiff_task=None):
+    """Turn an exception raised inside SpiffWorkflow into a ``ProcessError`` that says where."""
+    try:
+        yield
+    except ProcessError:
+        raise
+    except (SpiffWorkflowException, ArithmeticError, LookupError, NameError, TypeError, ValueError) as exc:
+        raise process_error(exc, workflow, spiff_task) from exc
+
+
+def process_error(exc: Exception, workflow: BpmnWorkflow, spiff_task=None) -> ProcessError:
+    """A ``ProcessError`` from an engine exception: the failing task's process and id, and the line."""
+    task = getattr(exc, "task", None) or spiff_task
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    process = task.workflow.spec.name if task is not None else workflow.spec.name
+    line = getattr(exc, "line_number", None) or None
+    detail = getattr(exc, "error_type", None) or type(exc).__name__
+    message = str(exc).splitlines()[0] if str(exc) else detail
+    return ProcessError(f"{detail}: {message}", process=process, task=getattr(spec, "bpmn_id", None) or
+                        getattr(spec, "name", None), line=line)
 
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
@@ -200,6 +230,15 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
 
 def task_properties(spiff_task) -> dict:
     return getattr(spiff_task.task_spec, "extensions", {}).get("properties", {})
+
+
+def spec_properties(parsed: ParsedVersion, bpmn_id: str) -> dict:
+    """The extension properties of the task ``bpmn_id`` in a deployed version (call activities included)."""
+    for spec in (parsed.spec, *parsed.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return getattr(task_spec, "extensions", {}).get("properties", {})
+    return {}
 
 
 def due_at(period: str | None, start: datetime) -> datetime | None:

@@ -1,6 +1,6 @@
 """Typed domain errors. ``webapp/errors.py`` maps each to an HTTP answer.
 
-A policy refusal carries the rule codes of POLICY.md (``amount_over_cap``…) and, where a form
+A policy refusal carries the rule codes of docs/policy.md (``amount_over_cap``…) and, where a form
 field is to blame, the messages per field, so a page can show them beside the field.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ class DomainError(Exception):
 
 
 class PolicyViolationError(DomainError):
-    """A POLICY.md rule refuses the request (HTTP 422)."""
+    """A rule of docs/policy.md refuses the request (HTTP 422)."""
 
     def __init__(self, codes, field_errors: dict[str, list[str]] | None = None, message: str = ""):
         self.codes = tuple(codes)
@@ -38,9 +38,20 @@ class ForbiddenError(DomainError):
 
 
 class FourEyesError(ForbiddenError):
-    """四眼原则: the approver investigated this loan himself (HTTP 403, code ``four_eyes``)."""
+    """四眼原则: the user performed an earlier task this one names (HTTP 403, code ``four_eyes``)."""
 
     codes = ("four_eyes",)
+
+
+class ClaimedByColleagueError(ForbiddenError):
+    """The task is claimed by a colleague (HTTP 403, code ``claimed``): says who, and since when."""
+
+    codes = ("claimed",)
+
+    def __init__(self, holder: str | None, since=None):
+        self.holder = holder
+        self.since = since
+        super().__init__(f"claimed by {holder} since {since}")
 
 
 class NotFoundError(DomainError):
@@ -79,6 +90,17 @@ class UnsafeXmlError(DomainError):
 
 
 class ProcessError(DomainError):
-    """The engine stopped on an uncaught error event or a failing task."""
+    """The engine stopped on an uncaught error event or a failing task (HTTP 422, code ``process_error``).
+
+    ``process``, ``task`` and ``line`` name where: the process id, the BPMN element id and, for a
+    script, the line of the script that failed."""
 
     codes = ("process_error",)
+
+    def __init__(self, message: str = "", *, process: str | None = None, task: str | None = None,
+                 line: int | None = None):
+        self.process, self.task, self.line = process, task, line
+        super().__init__(message)
+
+    def where(self) -> dict:
+        return {k: v for k, v in (("process", self.process), ("task", self.task), ("line", self.line)) if v}

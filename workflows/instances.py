@@ -10,10 +10,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from models import HumanTask, Loan, ProcessInstance, ProcessVersion, db
+from models import HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, db
 
 from . import clock, engine
 from .errors import ConcurrentUpdateError, NotFoundError, ProcessError
+from .tasks import four_eyes
 
 
 @dataclass
@@ -32,11 +33,18 @@ def latest_version(process_key: str) -> ProcessVersion:
     return version
 
 
-def start(process_key: str, loan: Loan | None, data: dict) -> LoadedInstance:
-    """A new instance on the newest deployed version, run up to its first wait."""
+def start(process_key: str, loan: Loan | None, data: dict, *, township_id: int | None = None,
+          bank_id: int | None = None) -> LoadedInstance:
+    """A new instance on the newest deployed version, run up to its first wait.
+
+    Its inbox scope is the loan's township and bank, or for a process without a loan the
+    ``township_id`` / ``bank_id`` given (a bank's subsidy settlement; none: district-wide)."""
     version = latest_version(process_key)
     workflow = engine.new_workflow(engine.SPECS.get(version), data)
-    row = ProcessInstance(process_version=version, loan_id=loan.id if loan else None, state=b"")
+    if loan is not None:
+        township_id, bank_id = loan.township_id, loan.bank_id
+    row = ProcessInstance(process_version=version, loan_id=loan.id if loan else None, state=b"",
+                          township_id=township_id, bank_id=bank_id)
     engine.run_engine(workflow)
     return LoadedInstance(row, workflow, loaded_version=0)
 
@@ -99,28 +107,27 @@ def status_after_step(loaded: LoadedInstance, created: list[HumanTask]) -> str |
     return status
 
 
-Scope = tuple[int | None, int | None]  # (township_id, bank_id) of a process without a loan
-
-
-def refresh_inbox(loaded: LoadedInstance, loan: Loan | None, scope: Scope | None = None) -> list[HumanTask]:
+def refresh_inbox(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
     """Insert rows for newly ready user tasks, cancel rows whose task is no longer ready.
 
-    The rows' township and bank come from ``loan``, or for a process without a loan from
-    ``scope`` = (township_id, bank_id) (e.g. a bank's subsidy settlement). Returns the rows of
-    tasks that became ready in this step.
+    The rows' township and bank come from ``loan``, or for a process without a loan from the
+    instance's own scope. A new row gets the four-eyes exclusions its task declares. Returns the
+    rows of tasks that became ready in this step.
     """
     ready = {str(t.id): t for t in engine.ready_user_tasks(loaded.workflow)}
-    open_rows = db.session.scalars(
-        sa.select(HumanTask).where(HumanTask.process_instance_id == loaded.row.id, HumanTask.state == "ready")
-    ).all()
+    open_rows = db.session.scalars(sa.select(HumanTask).where(
+        HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY)).all()
     for row in open_rows:
         if row.spiff_task_id not in ready:
-            row.state = "cancelled"
+            row.state = HumanTaskState.CANCELLED
     known = {row.spiff_task_id for row in open_rows}
-    township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (scope or (None, None))
-    created = [_inbox_row(loaded.row, loan, t, township_id, bank_id) for key, t in ready.items() if key not in known]
+    township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (loaded.row.township_id, loaded.row.bank_id)
+    fresh = [t for key, t in ready.items() if key not in known]
+    created = [_inbox_row(loaded.row, loan, t, township_id, bank_id) for t in fresh]
     db.session.add_all(created)
     db.session.flush()
+    for row, spiff_task in zip(created, fresh):
+        four_eyes.exclude_performers(row, engine.task_properties(spiff_task))
     return created
 
 
@@ -136,11 +143,9 @@ def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, townshi
     )
 
 
-def settle(loaded: LoadedInstance, loan: Loan | None, scope: Scope | None = None) -> list[HumanTask]:
-    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state.
-
-    ``scope`` (township_id, bank_id) places the inbox rows of a process without a loan."""
-    created = refresh_inbox(loaded, loan, scope)
+def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
+    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state."""
+    created = refresh_inbox(loaded, loan)
     if loan is not None:
         loan.status = status_after_step(loaded, created) or loan.status
         if loan.status == "rejected" and loaded.workflow.completed:

@@ -1,7 +1,9 @@
-"""Who may act on and see what: small named predicates shared by services, views and templates."""
+"""Who may see what: small named predicates shared by services, views and templates.
+
+Tasks have their own authority, ``workflows.tasks.access``, built on ``in_scope``."""
 from __future__ import annotations
 
-from models import HumanTask, Loan, User
+from models import Loan, User
 
 BANK_ROLES = frozenset({"bank_officer", "bank_approver"})
 TOWNSHIP_ROLES = frozenset({"township_clerk"})
@@ -17,13 +19,6 @@ def in_scope(user: User, role: str, township_id: int | None, bank_id: int | None
     if role in BANK_ROLES:
         return bank_id is not None and user.bank_id == bank_id
     return True
-
-
-def may_act_on_task(user: User, task: HumanTask) -> bool:
-    """The task is in the user's role and scope, and not claimed by a colleague."""
-    if task.assignee_id not in (None, user.id):
-        return False
-    return in_scope(user, task.role, task.township_id, task.bank_id)
 
 
 def may_view_loan(user: User, loan: Loan) -> bool:

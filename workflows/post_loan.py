@@ -6,8 +6,10 @@ The diagram waits on a single timer, ``next_check`` (timeDate ``next_check_at``)
 value for all its timers (3.2.0), so several competing timers would all fire at the first one's
 instant; one timer with a computed kind avoids that.
 
-Each step below is run by ``loans.complete_task`` like the steps in ``loan_steps``: ``before`` may add
-task data (``ctx.data`` is the data the engine receives), ``after`` writes the loan columns.
+Each step below is registered in the task pipeline (``workflows.tasks.steps``) under ``post_loan``,
+the process its tasks are drawn in: ``before`` may add task data (``ctx.data`` is the data the
+engine receives), ``after`` writes the loan columns. Four eyes on ``approve_extension`` is declared
+in the diagram (``four_eyes_with``).
 """
 from __future__ import annotations
 
@@ -16,10 +18,13 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from models import HumanTask, Loan, db
+from models import Loan, db
 
 from . import audit, clock, engine, policy, repayments, risk_fund
-from .errors import FourEyesError, PolicyViolationError
+from .errors import PolicyViolationError
+from .tasks.steps import Step, register
+
+PROCESS_KEY = "post_loan"
 
 CHECK_HOUR = time(9, 0)  # timers fire at 09:00 district time on their business date
 
@@ -80,7 +85,7 @@ def extension_allowed(loan: Loan, day: date) -> bool:
     return loan.extension_count < limit and not renewed
 
 
-class PostLoanVisit:
+class PostLoanVisit(Step):
     def before(self, ctx):
         if ctx.data.get("used_for_production"):
             data = ready_data(ctx, "post_loan_visit")
@@ -95,7 +100,7 @@ class PostLoanVisit:
                          codes=["purpose_not_productive"], comment=ctx.data.get("visit_note"))
 
 
-class MaturityReminder:
+class MaturityReminder(Step):
     def before(self, ctx):
         loan = ctx.loan
         ctx.data["reminded_for"] = loan.maturity_date.isoformat()
@@ -105,7 +110,7 @@ class MaturityReminder:
         """Nothing to write: the acknowledgement is the audit event of the completed task."""
 
 
-class MaturityReview:
+class MaturityReview(Step):
     def before(self, ctx):
         if ctx.data.get("maturity_decision") == "extend" and not extension_allowed(ctx.loan, clock.today()):
             raise refuse("extension_limit", "maturity_decision")
@@ -114,7 +119,7 @@ class MaturityReview:
         """The decision routes the diagram; the loan columns change at the extension or recovery."""
 
 
-class RequestExtension:
+class RequestExtension(Step):
     def before(self, ctx):
         loan, day = ctx.loan, clock.today()
         if not extension_allowed(loan, day):
@@ -128,15 +133,8 @@ class RequestExtension:
         """The approver decides; nothing changes on the loan yet."""
 
 
-class ApproveExtension:
+class ApproveExtension(Step):
     def before(self, ctx):
-        """四眼原则: the approver is never the officer who requested the extension."""
-        requested_by = db.session.scalar(
-            sa.select(HumanTask.completed_by_id).where(
-                HumanTask.loan_id == ctx.loan.id, HumanTask.name == "request_extension",
-                HumanTask.state == "completed").order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
-        if requested_by == ctx.actor.user_id:
-            raise FourEyesError("the approver requested this extension")
         if ctx.data.get("extension_approved"):
             loan, data = ctx.loan, ready_data(ctx, "approve_extension")
             new = date.fromisoformat(str(data["new_maturity_date"]))
@@ -153,7 +151,7 @@ class ApproveExtension:
         loan.maturity_date, loan.extension_count, loan.status = new, loan.extension_count + 1, "extended"
 
 
-class RecoverLoan:
+class RecoverLoan(Step):
     def before(self, ctx):
         """The outcome is confirmed by the township before anything is written."""
 
@@ -161,7 +159,7 @@ class RecoverLoan:
         """See ``ConfirmRecovery``."""
 
 
-class ConfirmRecovery:
+class ConfirmRecovery(Step):
     def before(self, ctx):
         """Carry the bank's outcome into this step's data; the township confirms it or sends it back."""
         data = ready_data(ctx, "confirm_recovery")
@@ -177,7 +175,7 @@ class ConfirmRecovery:
                          comment=household.dishonest_reason)
 
 
-class ClaimCompensation:
+class ClaimCompensation(Step):
     def before(self, ctx):
         ctx.data["post_loan_result"] = "written_off" if ctx.data.get("loss_confirmed") else "open"
 
@@ -186,8 +184,9 @@ class ClaimCompensation:
             risk_fund.pay_compensation(ctx.actor, ctx.loan)
 
 
-POST_LOAN_STEPS = {
-    "post_loan_visit": PostLoanVisit(), "maturity_reminder": MaturityReminder(), "maturity_review": MaturityReview(),
-    "request_extension": RequestExtension(), "approve_extension": ApproveExtension(),
-    "recover_loan": RecoverLoan(), "confirm_recovery": ConfirmRecovery(), "claim_compensation": ClaimCompensation(),
-}
+for _name, _step in (
+        ("post_loan_visit", PostLoanVisit()), ("maturity_reminder", MaturityReminder()),
+        ("maturity_review", MaturityReview()), ("request_extension", RequestExtension()),
+        ("approve_extension", ApproveExtension()), ("recover_loan", RecoverLoan()),
+        ("confirm_recovery", ConfirmRecovery()), ("claim_compensation", ClaimCompensation())):
+    register(PROCESS_KEY, _name)(_step)

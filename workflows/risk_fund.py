@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, HumanTask, Loan, ProcessVersion, db
+from models import OUTSTANDING_STATUSES, HumanTask, HumanTaskState, Loan, ProcessVersion, db
 from models.risk_fund import ENTRY_KINDS, RiskFund, RiskFundEntry
 
 from . import audit, clock, instances, policy
@@ -31,6 +31,7 @@ from .audit import Actor
 from .errors import ForbiddenError, PolicyViolationError, ProcessError
 from .money import risk_fund as formulas
 from .money.interest import round_fen
+from .tasks import facts, steps
 from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def pay_compensation(actor: Actor, loan: Loan) -> Decimal:
 def open_topup() -> HumanTask | None:
     """The top-up waiting to be recorded, if any."""
     return db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.name == "record_topup", HumanTask.state == "ready").order_by(HumanTask.id)).first()
+        HumanTask.name == "record_topup", HumanTask.state == HumanTaskState.READY).order_by(HumanTask.id)).first()
 
 
 @unit_of_work
@@ -214,11 +215,21 @@ def _deployed() -> bool:
     return True
 
 
-# --- task steps (workflows.finance_tasks) -------------------------------------------------------
+# --- task steps (registered in the task pipeline, workflows.tasks.steps) -------------------------
 
-def record_topup(actor: Actor, process: dict, data: dict, instance_id: int) -> None:
-    add_entry(actor, "topup", data["amount"], data["topped_up_on"], data.get("comment"),
-              voucher_number=data.get("voucher_number"), process_instance_id=instance_id)
+@steps.register(PROCESS_KEY, "record_topup")
+def record_topup(ctx: steps.StepContext) -> None:
+    """补充风险补偿金: the top-up becomes a ledger line of the fund."""
+    data = ctx.data
+    add_entry(ctx.actor, "topup", data["amount"], data["topped_up_on"], data.get("comment"),
+              voucher_number=data.get("voucher_number"), process_instance_id=ctx.instance.id)
 
 
-STEPS = {"record_topup": record_topup}
+@facts.register(PROCESS_KEY)
+def topup_facts(row, instance, loan, _) -> tuple[str, dict]:
+    """The fund panel: the position when the top-up was asked for, and now."""
+    try:
+        now = position()
+    except policy.MissingPolicyDataError:
+        now = None
+    return "finance", {"data": facts.task_data(row), "fund": now, "settlement": None}

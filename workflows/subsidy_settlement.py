@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Bank, Loan, ProcessVersion, User, db
+from models import Bank, HumanTask, HumanTaskState, Loan, ProcessVersion, User, db
 from models.repayment import Repayment
 from models.subsidy import SubsidyLine, SubsidySettlement
 
@@ -32,6 +32,7 @@ from .audit import SYSTEM, Actor
 from .errors import ForbiddenError, NotFoundError, PolicyViolationError
 from .money import subsidy as formulas
 from .permissions import BANK_ROLES
+from .tasks import facts, steps
 from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ def _schedule(bank: Bank, year: int, quarter: int) -> SubsidySettlement:
     db.session.flush()
     data = {"settlement_id": settlement.id, "bank_id": bank.id, "year": year, "quarter": quarter,
             "settle_at": settle_at(year, quarter).isoformat()}
-    loaded = instances.start(PROCESS_KEY, None, data)
+    loaded = instances.start(PROCESS_KEY, None, data, bank_id=bank.id)
     instances.save(loaded)
-    instances.settle(loaded, None, (None, bank.id))
+    instances.settle(loaded, None)
     settlement.process_instance_id = loaded.row.id
     audit.record("subsidy_settlement_scheduled", SYSTEM, bank_id=bank.id, process_instance_id=loaded.row.id,
                  after=data)
@@ -164,6 +165,16 @@ def settlements_for(user: User) -> list[SubsidySettlement]:
     return list(db.session.scalars(query))
 
 
+def open_tasks(settlements: list[SubsidySettlement]) -> dict[int, HumanTask]:
+    """The waiting task of each settlement (review, payment or confirmation), by settlement id."""
+    by_instance = {s.process_instance_id: s.id for s in settlements if s.process_instance_id}
+    if not by_instance:
+        return {}
+    rows = db.session.scalars(sa.select(HumanTask).where(
+        HumanTask.process_instance_id.in_(by_instance), HumanTask.state == HumanTaskState.READY))
+    return {by_instance[row.process_instance_id]: row for row in rows}
+
+
 def settlement_for(user: User, settlement_id: int) -> SubsidySettlement:
     """One settlement; another bank's is not found (404), as an unknown id is."""
     settlement = db.session.get(SubsidySettlement, settlement_id)
@@ -180,7 +191,7 @@ def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyLine, SubsidySettlem
     return [(line, settlement) for line, settlement in db.session.execute(query)]
 
 
-# --- task steps (workflows.finance_tasks) -------------------------------------------------------
+# --- task steps (registered in the task pipeline, workflows.tasks.steps) -------------------------
 
 def _settlement(process: dict, status: str) -> SubsidySettlement:
     settlement = db.session.get(SubsidySettlement, process["settlement_id"])
@@ -190,28 +201,39 @@ def _settlement(process: dict, status: str) -> SubsidySettlement:
     return settlement
 
 
-def review_settlement(actor: Actor, process: dict, data: dict, instance_id: int) -> None:
-    settlement = _settlement(process, "computed")
-    if data["decision"] == "approve":
+@steps.register(PROCESS_KEY, "review_subsidy_settlement")
+def review_settlement(ctx: steps.StepContext) -> None:
+    """审核贴息清单: approve the computed lines, or have them recomputed."""
+    settlement = _settlement(ctx.task_data, "computed")
+    if ctx.data["decision"] == "approve":
         settlement.status = "approved"
     else:
         compute_settlement(settlement.year, settlement.quarter, settlement.bank)
 
 
-def record_payment(actor: Actor, process: dict, data: dict, instance_id: int) -> None:
-    settlement = _settlement(process, "approved")
+@steps.register(PROCESS_KEY, "record_subsidy_payment")
+def record_payment(ctx: steps.StepContext) -> None:
+    """拨付贴息资金: the payment to the bank, dated between the quarter's end and today."""
+    settlement, data = _settlement(ctx.task_data, "approved"), ctx.data
     _, quarter_end = formulas.quarter_bounds(settlement.year, settlement.quarter)
     if not quarter_end <= data["paid_on"] <= clock.today():
         raise PolicyViolationError(["invalid"], {"paid_on": ["date_out_of_range"]})
     settlement.paid_on, settlement.voucher_number, settlement.status = data["paid_on"], data["voucher_number"], "paid"
 
 
-def confirm_passed_on(actor: Actor, process: dict, data: dict, instance_id: int) -> None:
-    settlement = _settlement(process, "paid")
+@steps.register(PROCESS_KEY, "confirm_subsidy_passed_on")
+def confirm_passed_on(ctx: steps.StepContext) -> None:
+    """确认贴息到户: the bank confirms it passed the subsidy on to the households."""
+    settlement, data = _settlement(ctx.task_data, "paid"), ctx.data
     if not settlement.paid_on <= data["confirmed_on"] <= clock.today():
         raise PolicyViolationError(["invalid"], {"confirmed_on": ["date_out_of_range"]})
     settlement.confirmed_on, settlement.status = data["confirmed_on"], "confirmed"
 
 
-STEPS = {"review_subsidy_settlement": review_settlement, "record_subsidy_payment": record_payment,
-         "confirm_subsidy_passed_on": confirm_passed_on}
+
+@facts.register(PROCESS_KEY)
+def settlement_facts(row, instance, loan, _) -> tuple[str, dict]:
+    """The settlement panel: its quarter, bank, status and lines."""
+    data = facts.task_data(row)
+    settlement = db.session.get(SubsidySettlement, data["settlement_id"]) if "settlement_id" in data else None
+    return "finance", {"data": data, "fund": None, "settlement": settlement}

@@ -18,7 +18,7 @@ ERRORS = {
                422, ["amount_over_cap"], "贷款金额超过单户5万元上限"),
     "invalid": (lambda: FormInvalidError({"name": ["required"]}), 422, ["invalid"], "请检查表单"),
     "forbidden": (lambda: ForbiddenError(), 403, ["forbidden"], "您无权进行此操作"),
-    "four_eyes": (lambda: FourEyesError(), 403, ["four_eyes"], "须由另一位审批人审批"),
+    "four_eyes": (lambda: FourEyesError(), 403, ["four_eyes"], "按四眼原则须由另一位同事办理"),
     "not_found": (lambda: NotFoundError(), 404, ["not_found"], "记录不存在"),
     "stale": (lambda: ConcurrentUpdateError(), 409, ["stale"], "请刷新页面后重试"),
     "done": (lambda: AlreadyCompletedError("approver_rcb", COMPLETED_AT), 409, ["already_completed"], "已由他人办理完成"),

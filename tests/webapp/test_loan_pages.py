@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import APPROVAL, PASSWORD, drive, make_household, ready_task, register
 from workflows import loans, resident_id
+from workflows.tasks import service
 
 READERS = ["admin", "bureau", "finance", "supervisor", "clerk_hanfeng", "officer_rcb", "officer2_rcb",
            "approver_rcb", "approver2_rcb"]
@@ -101,7 +102,7 @@ def test_the_timeline_shows_changes_and_comments(login, loan, world):
 
 def test_a_rejected_loan_shows_its_status(login, world):
     loan = drive(world, register(world, make_household()).id, "approve_loan")
-    loans.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id,
+    service.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id,
                         {**APPROVAL, "decision": "reject", "approval_comment": "还款能力不足"})
     page = login("clerk_hanfeng").get(f"/loans/{loan.id}").get_data(as_text=True)
     assert 'data-status="rejected"' in page and 'id="rejection-codes"' in page

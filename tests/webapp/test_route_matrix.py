@@ -36,7 +36,7 @@ POST   /language                                  302 302 302  302 302 302 302  
 GET    /inbox                                     200 200 200  200 200 200 200  200 200 L
 POST   /inbox/tasks/<int:task_id>/claim           403 403 403  403 302 403 403  403 403 L
 POST   /inbox/tasks/<int:task_id>/unclaim         403 403 403  403 302 403 403  403 403 L
-POST   /inbox/tasks/<int:task_id>/reassign        403 403 403  403 302 403 403  403 403 L
+POST   /inbox/tasks/<int:task_id>/reassign        302 403 403  403 302 403 403  403 302 L
 GET    /loans                                     200 200 200  200 200 200 200  200 200 L
 GET    /loans/<int:loan_id>                       200 200 404  200 200 200 404  200 200 L
 GET    /loans/<int:loan_id>/diagram.json          200 200 404  200 200 200 404  200 200 L

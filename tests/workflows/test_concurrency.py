@@ -8,6 +8,7 @@ import pytest
 from models import AuditEvent, HumanTask, db
 from workflows import audit, engine, loans
 from workflows.errors import AlreadyCompletedError, ConcurrentUpdateError
+from workflows.tasks import service
 
 from ..conftest import count
 from ..factories import drive, make_household, ready_task, register
@@ -34,7 +35,7 @@ def test_two_threads_complete_the_same_task(app, world, monkeypatch):
 
             actor = audit.Actor(db.session.get(User, user_id), None, "127.0.0.1")
             try:
-                loans.complete_task(actor, task_id, {"grade": "AA", "recommended_amount": 20000,
+                service.complete_task(actor, task_id, {"grade": "AA", "recommended_amount": 20000,
                                                      "recommended_term_months": 12, "investigation_report": "x"})
                 outcomes.append("ok")
             except (ConcurrentUpdateError, AlreadyCompletedError) as exc:
@@ -59,14 +60,14 @@ def test_a_stale_page_is_refused(world):
     loan = register(world, make_household())
     task = ready_task(loan.id, "confirm_eligibility")
     with pytest.raises(ConcurrentUpdateError):
-        loans.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""},
+        service.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""},
                             expected_version=1)
 
 
 def test_a_second_submit_says_who_did_it_and_when(world):
     loan = register(world, make_household())
     task = ready_task(loan.id, "confirm_eligibility")
-    loans.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""})
+    service.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""})
     with pytest.raises(AlreadyCompletedError) as again:
-        loans.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""})
+        service.complete_task(world.actor("bureau"), task.id, {"eligible": True, "eligibility_note": ""})
     assert again.value.completed_by == world.users["bureau"].display_name and again.value.completed_at

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import HumanTask, db
-from workflows import clock, inbox, task_claims
+from workflows import clock
 from workflows.errors import ForbiddenError
+from workflows.tasks import claims, inbox
 
 from ..factories import drive, make_household, ready_task, register
 
@@ -53,7 +54,7 @@ def test_supervisors_read_every_ready_task(world, loans):
 
 def test_claimed_tasks_leave_colleagues_available_view(world, loans):
     hanfeng, _dade = loans
-    task_claims.claim(world.actor("officer_rcb"), ready_task(hanfeng.id, "investigate_credit").id)
+    claims.claim(world.actor("officer_rcb"), ready_task(hanfeng.id, "investigate_credit").id)
     assert names(world, "officer2_rcb") == [] and names(world, "officer2_rcb", view="mine") == []
     assert names(world, "officer_rcb", view="mine") == [(hanfeng.id, "investigate_credit")]
     assert names(world, "officer_rcb") == [(hanfeng.id, "investigate_credit")]

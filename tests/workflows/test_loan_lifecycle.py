@@ -7,10 +7,13 @@ import pytest
 
 from models import AuditEvent, HumanTask, Loan, ProcessInstance
 from models.repayment import RepaymentScheduleLine
-from workflows import loans
+import sqlalchemy as sa
+
+from workflows import audit, loans
 from workflows.errors import PolicyViolationError
 
 from models import db
+from workflows.tasks import service
 
 from ..conftest import count, one, table_count
 from ..factories import drive, make_household, ready_task, register
@@ -53,7 +56,7 @@ STEPS_AFTER = {"confirm_eligibility": "investigate_credit", "investigate_credit"
 def test_rejected_at_approval(world):
     loan = register(world, make_household())
     loan = drive(world, loan.id, until="approve_loan")
-    loans.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id, {
+    service.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id, {
         "decision": "reject", "approved_amount": None, "approved_term_months": None, "annual_rate": None,
         "approval_comment": "经营风险高"})
     assert db.session.get(Loan, loan.id).status == "rejected"
@@ -62,7 +65,7 @@ def test_rejected_at_approval(world):
 
 def test_eligibility_refused(world):
     loan = register(world, make_household())
-    loans.complete_task(world.actor("bureau"), ready_task(loan.id, "confirm_eligibility").id,
+    service.complete_task(world.actor("bureau"), ready_task(loan.id, "confirm_eligibility").id,
                         {"eligible": False, "eligibility_note": "身份信息不符"})
     assert db.session.get(Loan, loan.id).status == "rejected"
 
@@ -70,11 +73,11 @@ def test_eligibility_refused(world):
 def test_returned_and_reinvestigated_by_another_officer(world):
     loan = register(world, make_household())
     drive(world, loan.id, until="approve_loan")
-    loans.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id, {
+    service.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id, {
         "decision": "return", "approved_amount": None, "approved_term_months": None, "annual_rate": None,
         "approval_comment": "请补充经营情况"})
     task = ready_task(loan.id, "investigate_credit")
-    loans.complete_task(world.actor("officer2_rcb"), task.id, {
+    service.complete_task(world.actor("officer2_rcb"), task.id, {
         "grade": "AA", "recommended_amount": Decimal("20000.00"), "recommended_term_months": 12,
         "investigation_report": "补充调查：已核实养殖场"})
     loan = db.session.get(Loan, loan.id)
@@ -84,7 +87,7 @@ def test_returned_and_reinvestigated_by_another_officer(world):
     assert db.session.get(Loan, loan.id).status == "approved"
 
 
-def test_policy_refusal_writes_nothing(world):
+def test_policy_refusal_writes_nothing_but_the_audited_attempt(world):
     household = make_household()
     events, instances = table_count(AuditEvent), table_count(ProcessInstance)
     with pytest.raises(PolicyViolationError) as refused:
@@ -92,4 +95,9 @@ def test_policy_refusal_writes_nothing(world):
     assert refused.value.codes == ("amount_over_cap",)
     assert refused.value.field_errors == {"amount": ["amount_over_cap"]}
     assert table_count(Loan) == 0 and table_count(ProcessInstance) == instances
-    assert table_count(AuditEvent) == events
+    assert table_count(AuditEvent) == events + 1
+    attempt = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (attempt.action, attempt.codes, attempt.actor_name) == ("attempt_refused", ["amount_over_cap"],
+                                                                   "clerk_hanfeng")
+    assert attempt.household_id == household.id and attempt.after["application"]["amount"] == "50000.01"
+    assert audit.verify().ok

@@ -11,6 +11,7 @@ from tests.factories import APPROVAL, drive, make_household, ready_task, registe
 from workflows import loan_queries as lq
 from workflows import clock, loans, resident_id
 from workflows.errors import FormInvalidError, NotFoundError
+from workflows.tasks import service
 
 
 def household(township: str, name: str = "测试户"):
@@ -142,7 +143,7 @@ def test_diagram_state_follows_the_steps(world):
 
 def test_a_returned_step_is_current_not_completed(world):
     loan = drive(world, register(world, make_household()).id, "approve_loan")
-    loans.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id,
+    service.complete_task(world.actor("approver_rcb"), ready_task(loan.id, "approve_loan").id,
                         {**APPROVAL, "decision": "return", "approval_comment": "补充材料"})
     state = lq.diagram_state(loan.id)
     assert state["current"] == ["investigate_credit"] and "investigate_credit" not in state["completed"]

@@ -11,9 +11,10 @@ from models import HumanTask, ProcessInstance, ProcessVersion, db
 from models.risk_fund import RiskFundEntry
 from tests.factories import make_household
 from tests.factories_finance import disbursed_loan, install_finance, set_setting
-from workflows import finance_tasks, risk_fund, timers
+from workflows import risk_fund, timers
 from workflows.audit import Actor
 from workflows.errors import ForbiddenError
+from workflows.tasks import facts, service
 
 D = Decimal
 START = datetime(2024, 5, 6, 2, 0, tzinfo=timezone.utc)
@@ -51,8 +52,9 @@ def test_the_ratio_check_starts_exactly_one_top_up_however_often_it_runs(fin):
     assert topup_instances() == 1 and len(tasks("record_topup")) == 1
     (task,) = tasks("record_topup")
     assert task.role == "finance_bureau" and task.due_at == START + timedelta(days=30)
-    facts = finance_tasks.task_facts(task)
-    assert facts.data["topup_amount"] == D("1000.00") and facts.fund.needs_topup
+    shown = facts.facts_for(task)
+    assert shown.panel == "finance" and shown.loan is None
+    assert shown.details["data"]["topup_amount"] == D("1000.00") and shown.details["fund"].needs_topup
 
 
 def test_a_top_up_not_recorded_in_30_days_escalates_to_the_supervisor(fin):
@@ -65,10 +67,10 @@ def test_a_top_up_not_recorded_in_30_days_escalates_to_the_supervisor(fin):
     assert escalation.role == "supervisor" and len(tasks("record_topup")) == 1  # still to be done
     finance = Actor(fin.users["finance"], None, "127.0.0.1")
     with pytest.raises(ForbiddenError):
-        finance_tasks.complete_task(finance, escalation.id, {"comment": "x"})
-    finance_tasks.complete_task(Actor(fin.users["supervisor"]), escalation.id, {"comment": "已督促财政局"})
+        service.complete_task(finance, escalation.id, {"comment": "x"})
+    service.complete_task(Actor(fin.users["supervisor"]), escalation.id, {"comment": "已督促财政局"})
     (record,) = tasks("record_topup")
-    finance_tasks.complete_task(finance, record.id, {"amount": D("1000.00"), "topped_up_on": date(2024, 6, 6),
+    service.complete_task(finance, record.id, {"amount": D("1000.00"), "topped_up_on": date(2024, 6, 6),
                                                      "voucher_number": "CZ-7", "comment": None})
     topup = db.session.scalars(sa.select(RiskFundEntry).where(RiskFundEntry.kind == "topup")).one()
     assert topup.amount == D("1000.00") and topup.voucher_number == "CZ-7"
@@ -90,7 +92,7 @@ def test_a_recorded_top_up_that_falls_short_lets_the_next_check_start_another(fi
     disbursed_loan(make_household(), "50000", date(2024, 1, 5))
     risk_fund.check_ratio(START)
     (record,) = tasks("record_topup")
-    finance_tasks.complete_task(Actor(fin.users["finance"]), record.id, {
+    service.complete_task(Actor(fin.users["finance"]), record.id, {
         "amount": D("400.00"), "topped_up_on": date(2024, 5, 7), "voucher_number": "CZ-8", "comment": None})
     assert risk_fund.check_ratio(START + timedelta(days=1)) is not None
     assert len(tasks("record_topup")) == 1 and len(tasks("record_topup", "completed")) == 1

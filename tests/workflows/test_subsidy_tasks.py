@@ -11,9 +11,10 @@ from models import AuditEvent, Bank, HumanTask, ProcessInstance, db
 from models.subsidy import SubsidySettlement
 from tests.factories import make_household
 from tests.factories_finance import disbursed_loan, install_finance, repayment, schedule_line
-from workflows import clock, finance_tasks, subsidy_settlement, timers
+from workflows import clock, subsidy_settlement, timers
 from workflows.audit import Actor
 from workflows.errors import ForbiddenError, NotFoundError, PolicyViolationError
+from workflows.tasks import service
 
 D = Decimal
 CLOSED = datetime(2024, 4, 1, 1, 0, 1, tzinfo=timezone.utc)
@@ -39,7 +40,7 @@ def ready(name: str, settlement: SubsidySettlement) -> HumanTask:
 
 def act(world, username: str, task: HumanTask, data: dict):
     with clock.frozen(datetime(2024, 4, 20, 2, 0, tzinfo=timezone.utc)):
-        return finance_tasks.complete_task(Actor(world.users[username], None, "127.0.0.1"), task.id, data)
+        return service.complete_task(Actor(world.users[username], None, "127.0.0.1"), task.id, data)
 
 
 def test_review_payment_and_the_banks_confirmation(settled):

@@ -1,7 +1,7 @@
 """The ``components`` of the OpenAPI document: bodies, answers and the error shape."""
 from __future__ import annotations
 
-from models import CATEGORIES, LOAN_KINDS, LOAN_STATUSES, RISK_CLASSES, ROLES
+from models import CATEGORIES, LOAN_KINDS, LOAN_STATUSES, RISK_CLASSES, ROLES, HumanTaskState
 
 
 def ref(name: str) -> dict:
@@ -38,19 +38,25 @@ ERROR = obj(
     ["errors", "codes"],
     errors={"type": "object", "additionalProperties": array(text()),
             "description": "messages per form field; `__all__` for the whole request"},
-    codes=array(text(description="`invalid`, a POLICY.md rule code, `unauthorized`, `forbidden`, "
-                                 "`four_eyes`, `not_found`, `already_completed`, `stale`…")),
+    codes=array(text(description="`invalid`, a rule code of docs/policy.md, `unauthorized`, `forbidden`, "
+                                 "`four_eyes`, `claimed`, `not_found`, `already_completed`, `stale`, "
+                                 "`process_error`…")),
     message=text(),
+    holder=text(True, description="403 claimed only: who holds the task"),
+    since=INSTANT,
     completed_by=text(True, description="409 already_completed only"),
     completed_at=INSTANT,
 )
 
 TASK = obj(
-    ["id", "loan_id", "name", "title", "role", "assignee", "created_at", "due_at"],
-    id=integer(), loan_id=integer(True), name=text(description="the BPMN task id, e.g. `approve_loan`"),
-    title=text(), role={"type": "string", "enum": list(ROLES)}, state=text(enum=["ready", "completed", "cancelled"]),
+    ["id", "loan_id", "process_instance_id", "name", "title", "role", "assignee", "created_at", "due_at"],
+    id=integer(), loan_id=integer(True, description="null for a task of a process without a loan "
+                                                  "(a subsidy settlement, a fund top-up)"),
+    process_instance_id=integer(),
+    name=text(description="the BPMN task id, e.g. `approve_loan`"),
+    title=text(), role={"type": "string", "enum": list(ROLES)}, state=text(enum=list(HumanTaskState)),
     assignee=text(True, description="username of the colleague who claimed it"),
-    created_at=INSTANT, due_at=INSTANT,
+    claimed_at=INSTANT, created_at=INSTANT, due_at=INSTANT,
 )
 
 HOUSEHOLD = obj(
@@ -87,9 +93,12 @@ EVENT = obj(
 )
 
 FIELD = obj(
-    ["name", "type", "required"],
-    name=text(), type=text(), required={"type": "boolean"},
-    choices={"type": "array", "nullable": True, "items": {}},
+    ["name", "type", "required", "label"],
+    name=text(), type=text(enum=["string", "decimal", "integer", "date", "boolean", "choice"]),
+    required={"type": "boolean"}, label=text(description="in the caller's language"),
+    choices={"type": "array", "nullable": True, "items": text(), "description": "the values of a choice field"},
+    min={"description": "least value (decimal as text, date as ISO) or least characters", "nullable": True},
+    max={"description": "greatest value (decimal as text, date as ISO) or most characters", "nullable": True},
 )
 
 APPLICATION = obj(
@@ -121,21 +130,32 @@ SCHEMAS = {
     "TaskPage": obj(["items", "total", "page", "per_page"], items=array(ref("Task")), **PAGE),
     "Event": EVENT,
     "Task": TASK,
-    "TaskDetail": {"allOf": [ref("Task"), obj(["fields", "instance_version"], form=text(),
-                                              fields=array(ref("Field")), instance_version=integer())]},
+    "TaskDetail": {"allOf": [ref("Task"), obj(
+        ["process", "fields", "instance_version"], process=text(description="the process id, e.g. `microcredit_loan`"),
+        form=text(True, description="the registered form class; null when the diagram defines the fields"),
+        fields=array(ref("Field")), instance_version=integer())]},
     "Field": FIELD,
     "TaskCompletion": {"type": "object", "additionalProperties": True, "properties": {
         "instance_version": integer(description="from GET /tasks/{task_id}; another version answers 409 `stale`"),
-    }, "description": "the fields of the task's form (see `fields` of GET /tasks/{task_id})"},
-    "TaskCompleted": obj(["task", "loan"], task=ref("Task"),
-                         loan=obj(["id", "status"], id=integer(), status=text(enum=list(LOAN_STATUSES)))),
+    }, "description": "an object validated against the task's `fields` (GET /tasks/{task_id}): each field by its "
+                      "name, of its type (string, decimal as number or text, integer, date as ISO text, boolean, "
+                      "choice as one of its values), required ones present, within min/max; other keys are "
+                      "ignored; a field that does not check is 422 `invalid` with the message beside its name"},
+    "TaskCompleted": obj(["task", "loan", "process_instance"], task=ref("Task"),
+                         loan={**obj(["id", "status"], id=integer(), status=text(enum=list(LOAN_STATUSES))),
+                               "nullable": True, "description": "null for a process without a loan"},
+                         process_instance=obj(["id", "process", "status"], id=integer(), process=text(),
+                                              status=text(enum=["running", "completed", "error"]))),
 }
 
 ERROR_RESPONSES = {
     "Unauthorized": "no bearer token, or it is unknown, expired or revoked (`unauthorized`)",
-    "Forbidden": "the role or scope does not allow it (`forbidden`; `four_eyes` for the approver who investigated)",
+    "Forbidden": "the role or scope does not allow it (`forbidden`); `four_eyes` for a user who did an earlier "
+                 "step the task keeps apart (e.g. the investigator of a loan, at its approval); `claimed` when a "
+                 "colleague holds the task (`holder`, `since`)",
     "NotFound": "no such object, or not visible to the caller (`not_found`)",
-    "Invalid": "bad input (`invalid` with messages per field) or a POLICY.md rule refuses it (its codes)",
+    "Invalid": "bad input (`invalid` with messages per field), a policy rule refuses it (its codes), or the "
+               "process diagram failed while running the step (`process_error`; nothing was saved)",
     "Conflict": "`already_completed` (someone completed the task) or `stale` (the instance moved on)",
 }
 RESPONSES = {name: {"description": description, "content": {"application/json": {"schema": ref("Error")}}}

@@ -82,8 +82,9 @@ def process_json(loan_id: int) -> dict | None:
 
 def task_json(task: HumanTask) -> dict:
     return {
-        "id": task.id, "loan_id": task.loan_id, "name": task.name, "title": task.title, "role": task.role,
-        "state": task.state, "assignee": task.assignee.username if task.assignee else None,
+        "id": task.id, "loan_id": task.loan_id, "process_instance_id": task.process_instance_id, "name": task.name,
+        "title": task.title, "role": task.role, "state": str(task.state),
+        "assignee": task.assignee.username if task.assignee else None, "claimed_at": instant(task.claimed_at),
         "created_at": instant(task.created_at), "due_at": instant(task.due_at),
     }
 

@@ -1,34 +1,23 @@
-"""My tasks: list, read with the form's fields, claim, unclaim, complete.
+"""My tasks: list, read with the form's fields, claim, unclaim, complete — for every process.
 
-Scope rule (also in the OpenAPI document): a task that exists but lies outside the caller's role
-and scope answers 403 ``forbidden``, as the task pages do; a task id that does not exist answers 404.
-Supervisors may read any task (read-only).
+The access authority (``workflows.tasks.access``) answers every request as the task page does: a
+task id that does not exist is 404; one outside the caller's role and scope 403 ``forbidden``
+(supervisors and administrators may read any task); a colleague's claimed task 403 ``claimed``;
+one that four eyes keeps from the caller 403 ``four_eyes``; a completed one 409.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from forms import describe_fields, form_class, form_from_json
-from models import HumanTask, Loan, ProcessInstance, db
-from workflows import inbox, loans, task_claims
-from workflows.errors import AlreadyCompletedError, ForbiddenError, NotFoundError
-from workflows.permissions import in_scope
+from forms import describe_fields, form_from_json, task_form_class
+from models import Loan, ProcessInstance, db
+from workflows.tasks import access, claims, facts, inbox, service
+from workflows.tasks.access import Purpose
 
 from . import serialize
 from .base import MAX_PAGE, MAX_PER_PAGE, actor, api_user, bp, int_arg, json_body, validated
 
 TASKS_PER_PAGE = 50
-
-
-def task_or_refuse(task_id: int, *, reading: bool = False) -> HumanTask:
-    """The task if the caller's role and scope cover it: 404 if there is none, else 403."""
-    row = db.session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFoundError(f"task {task_id}")
-    user = api_user()
-    if not in_scope(user, row.role, row.township_id, row.bank_id) and not (reading and inbox.may_view_all(user)):
-        raise ForbiddenError("this task is not in your role or scope")
-    return row
 
 
 @bp.get("/tasks")
@@ -43,30 +32,33 @@ def list_tasks():
 
 @bp.get("/tasks/<int:task_id>")
 def get_task(task_id: int):
-    row = task_or_refuse(task_id, reading=True)
+    row = access.task_for(api_user(), task_id, Purpose.READ)
     instance = db.session.get(ProcessInstance, row.process_instance_id)
-    fields = describe_fields(form_class(row.form)(formdata=None, meta={"csrf": False})) if row.form else []
-    return {**serialize.task_json(row), "form": row.form, "fields": fields, "instance_version": instance.version}
+    form, form_fields = facts.form_of(row, instance)
+    fields = describe_fields(task_form_class(form, form_fields)(formdata=None, meta={"csrf": False}))
+    return {**serialize.task_json(row), "process": instance.process_version.process_key, "form": form,
+            "fields": fields, "instance_version": instance.version}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int):
-    task_or_refuse(task_id)
-    return serialize.task_json(task_claims.claim(actor(), task_id))
+    return serialize.task_json(claims.claim(actor(), task_id))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim_task(task_id: int):
-    task_or_refuse(task_id)
-    return serialize.task_json(task_claims.unclaim(actor(), task_id))
+    return serialize.task_json(claims.unclaim(actor(), task_id))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int):
-    row = task_or_refuse(task_id)
-    if row.state == "completed":
-        raise AlreadyCompletedError(row.completed_by.display_name if row.completed_by else None, row.completed_at)
-    form = validated(form_from_json(form_class(row.form), json_body()))
-    done = loans.complete_task(actor(), task_id, form.to_data(), getattr(form, "expected_version", None))
-    loan = db.session.get(Loan, done.loan_id)
-    return {"task": serialize.task_json(done), "loan": {"id": loan.id, "status": loan.status}}
+    """Validate the body against the task's form (registered or defined in the diagram), then complete."""
+    row = access.task_for(api_user(), task_id, Purpose.COMPLETE)
+    form, form_fields = facts.form_of(row, db.session.get(ProcessInstance, row.process_instance_id))
+    form = validated(form_from_json(task_form_class(form, form_fields), json_body()))
+    done = service.complete_task(actor(), task_id, form.to_data(), getattr(form, "expected_version", None))
+    loan = db.session.get(Loan, done.loan_id) if done.loan_id else None
+    instance = db.session.get(ProcessInstance, done.process_instance_id)
+    return {"task": serialize.task_json(done), "loan": {"id": loan.id, "status": loan.status} if loan else None,
+            "process_instance": {"id": instance.id, "process": instance.process_version.process_key,
+                                 "status": instance.status}}

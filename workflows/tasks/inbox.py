@@ -1,21 +1,21 @@
-"""The inbox (待办): ready human tasks a user may take, as one indexed query on ``human_tasks``.
+"""The inbox (待办): ready user tasks of every process a user may take, as one indexed query.
 
-The scope mirrors ``permissions.in_scope``: a township clerk sees the township's tasks, bank
-staff their bank's, district roles every task of their role. Supervisors read every ready task,
-claimed or not (``view="all"``). No workflow state is deserialized to list tasks.
+Each row's scope is its lane's role: a township clerk sees the township's tasks, bank staff their
+bank's, district roles (rural bureau, finance bureau, supervisor) every task of their role. A task
+that four eyes keeps from the user (``task_exclusions``) is not offered. Supervisors also read every
+ready task, claimed or not (``view="all"``). Tasks without a loan (a subsidy settlement, a
+fund top-up) are listed like the others. No workflow state is deserialized to list tasks.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import AuditEvent, Bank, Household, HumanTask, Loan, LprRate, ProcessInstance, Township, User, db
+from models import Bank, Household, HumanTask, HumanTaskState, Loan, TaskExclusion, Township, User, db
 
-from . import clock, policy
-from .errors import ForbiddenError
-from .permissions import BANK_ROLES, TOWNSHIP_ROLES
+from .. import clock
+from ..errors import ForbiddenError
+from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
 
 VIEWS = ("available", "mine", "all")
 ALL_TASKS_ROLES = frozenset({"supervisor"})
@@ -49,21 +49,25 @@ def scope_condition(user: User, view: str = "available"):
     if not user.is_active or not scopes:
         return sa.false()
     mine = HumanTask.assignee_id == user.id
-    return sa.and_(sa.or_(*scopes), mine if view == "mine" else sa.or_(HumanTask.assignee_id.is_(None), mine))
+    not_excluded = ~sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == user.id)
+    claim = mine if view == "mine" else sa.or_(HumanTask.assignee_id.is_(None), mine)
+    return sa.and_(sa.or_(*scopes), claim, not_excluded)
 
 
 def inbox_query(user: User, *, view: str = "available", task_name: str | None = None,
                 township_id: int | None = None, overdue_only: bool = False) -> sa.Select:
-    """Rows of (HumanTask, Loan, Household, township_name, bank_name, assignee_name), due first."""
+    """Rows of (HumanTask, Loan?, Household?, township_name?, bank_name?, assignee_name?), due first.
+
+    A task without a loan has no Loan and Household; one without a township or bank no name there."""
     query = (
         sa.select(HumanTask, Loan, Household, Township.name.label("township_name"),
                   Bank.name.label("bank_name"), Assignee.display_name.label("assignee_name"))
-        .join(Loan, Loan.id == HumanTask.loan_id)
-        .join(Household, Household.id == Loan.household_id)
-        .join(Township, Township.id == Loan.township_id)
-        .join(Bank, Bank.id == Loan.bank_id)
+        .outerjoin(Loan, Loan.id == HumanTask.loan_id)
+        .outerjoin(Household, Household.id == Loan.household_id)
+        .outerjoin(Township, Township.id == HumanTask.township_id)
+        .outerjoin(Bank, Bank.id == HumanTask.bank_id)
         .outerjoin(Assignee, Assignee.id == HumanTask.assignee_id)
-        .where(HumanTask.state == "ready", scope_condition(user, view))
+        .where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
     )
     return _filtered(query, task_name, township_id, overdue_only).order_by(HumanTask.due_at, HumanTask.id)
 
@@ -82,7 +86,7 @@ def counts_by_task(user: User, view: str = "available") -> dict[str, int]:
     """How many tasks of each kind (BPMN task id) the user's ``view`` holds."""
     query = (
         sa.select(HumanTask.name, sa.func.count())
-        .where(HumanTask.state == "ready", HumanTask.loan_id.is_not(None), scope_condition(user, view))
+        .where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
         .group_by(HumanTask.name).order_by(HumanTask.name)
     )
     return {name: n for name, n in db.session.execute(query)}
@@ -104,35 +108,3 @@ def is_overdue(task: HumanTask) -> bool:
 def township_choices() -> list[tuple[int, str]]:
     """(id, name) of every township, for the district roles' filter."""
     return [(t.id, t.name) for t in db.session.scalars(sa.select(Township).order_by(Township.code))]
-
-
-@dataclass(frozen=True)
-class TaskFacts:
-    """What a task page shows beside its form."""
-
-    task: HumanTask
-    loan: Loan
-    instance_version: int
-    investigation_report: str | None
-    lpr: LprRate | None
-
-
-def task_facts(task: HumanTask) -> TaskFacts:
-    """The loan, the instance version to carry in the form, the investigation and the LPR in force."""
-    loan = db.session.get(Loan, task.loan_id)
-    instance = db.session.get(ProcessInstance, task.process_instance_id)
-    try:
-        lpr = policy.lpr_in_force(clock.today())
-    except policy.MissingPolicyDataError:
-        lpr = None
-    return TaskFacts(task, loan, instance.version, _investigation_report(loan.id), lpr)
-
-
-def _investigation_report(loan_id: int) -> str | None:
-    """The report of the latest completed investigation, as its audit event recorded the form."""
-    event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.loan_id == loan_id, AuditEvent.action == "task_completed",
-                                    AuditEvent.task_name == "investigate_credit")
-        .order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    return ((event.after or {}).get("form") or {}).get("investigation_report") if event else None

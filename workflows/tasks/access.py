@@ -1,0 +1,94 @@
+"""The one access authority for tasks (任务权限): who may read, claim, complete or hand over a task.
+
+``task_for(user, task_id, purpose)`` answers the open task or raises the refusal the page, the API
+and the services all show alike:
+
+- ``NotFoundError``: no such task, or (acting) it is no longer open;
+- ``ForbiddenError``: outside the user's role and scope (supervisors read every task);
+- ``AlreadyCompletedError``: (acting) somebody completed it, with who and when;
+- ``FourEyesError``: (acting) the user performed an earlier task this one names in ``four_eyes_with``;
+- ``ClaimedByColleagueError``: (claim, complete) a colleague holds it, with who and since when.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from models import HumanTask, HumanTaskState, TaskExclusion, User, db
+
+from ..errors import (AlreadyCompletedError, ClaimedByColleagueError, DomainError, ForbiddenError, FourEyesError,
+                      NotFoundError)
+from ..permissions import in_scope
+
+READERS = frozenset({"supervisor"})  # read every task
+OVERSEERS = frozenset({"supervisor", "admin"})  # may hand over a task a colleague holds
+
+
+class Purpose(StrEnum):
+    READ = "read"
+    CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    COMPLETE = "complete"
+    REASSIGN = "reassign"
+
+
+def task_for(user: User, task_id: int, purpose: Purpose | str = Purpose.READ) -> HumanTask:
+    """The task, if ``user`` may use it for ``purpose``; otherwise the refusal (see the module)."""
+    row = db.session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFoundError(f"task {task_id}")
+    refusal = refusal_for(user, row, Purpose(purpose))
+    if refusal is not None:
+        raise refusal
+    return row
+
+
+def refusal_for(user: User | None, row: HumanTask, purpose: Purpose) -> DomainError | None:
+    """Why ``user`` may not use ``row`` for ``purpose``, or None if they may."""
+    if user is None or not user.is_active:
+        return ForbiddenError("not signed in")
+    if purpose is Purpose.READ:
+        return None if may_read(user, row) else ForbiddenError("this task is not in your role or scope")
+    if row.state == HumanTaskState.COMPLETED:
+        return AlreadyCompletedError(row.completed_by.display_name if row.completed_by else None, row.completed_at)
+    if row.state != HumanTaskState.READY:
+        return NotFoundError(f"task {row.id} is no longer open")
+    if purpose is Purpose.REASSIGN:
+        return _reassign_refusal(user, row)
+    if not in_scope(user, row.role, row.township_id, row.bank_id):
+        return ForbiddenError("this task is not in your role or scope")
+    if purpose is Purpose.UNCLAIM:
+        return None if row.assignee_id == user.id else ForbiddenError("only the assignee may give a task back")
+    if is_excluded(user, row):
+        return FourEyesError("you performed an earlier step this task keeps apart (four eyes)")
+    if row.assignee_id not in (None, user.id):
+        return ClaimedByColleagueError(row.assignee.display_name if row.assignee else None, row.claimed_at)
+    return None
+
+
+def _reassign_refusal(user: User, row: HumanTask) -> DomainError | None:
+    """Its holder, a supervisor or an administrator hands a claimed task over; an unclaimed one
+    may be handed out by anyone in its role and scope."""
+    if user.roles & OVERSEERS or row.assignee_id == user.id:
+        return None
+    if not in_scope(user, row.role, row.township_id, row.bank_id):
+        return ForbiddenError("this task is not in your role or scope")
+    if row.assignee_id is not None:
+        return ClaimedByColleagueError(row.assignee.display_name if row.assignee else None, row.claimed_at)
+    return None
+
+
+def may_read(user: User, row: HumanTask) -> bool:
+    """In the task's role and scope, or a supervisor (read-only)."""
+    return user.is_active and (bool(user.roles & READERS) or in_scope(user, row.role, row.township_id, row.bank_id))
+
+
+def may(user: User | None, row: HumanTask, purpose: Purpose | str) -> bool:
+    return refusal_for(user, row, Purpose(purpose)) is None
+
+
+def is_excluded(user: User, row: HumanTask) -> bool:
+    """四眼原则: ``user`` performed an earlier task that ``row`` keeps apart from it."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        TaskExclusion.human_task_id == row.id, TaskExclusion.user_id == user.id))) or False
