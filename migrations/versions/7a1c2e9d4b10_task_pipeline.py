@@ -20,14 +20,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('process_instances', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('township_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('bank_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_process_instances_township_id_townships'), 'townships',
-                                    ['township_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_process_instances_bank_id_banks'), 'banks', ['bank_id'], ['id'])
-    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('claimed_at', models.base.UtcDateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN, not a batch copy: SQLite would rebuild process_instances, which rows of
+    # other tables reference, and refuse it with foreign keys on. A nullable column may carry its
+    # REFERENCES clause on SQLite too.
+    for column, table in (('township_id', 'townships'), ('bank_id', 'banks')):
+        name = f'fk_process_instances_{column}_{table}'
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(f'ALTER TABLE process_instances ADD COLUMN {column} INTEGER '
+                       f'CONSTRAINT {name} REFERENCES {table} (id)')
+        else:
+            op.add_column('process_instances', sa.Column(column, sa.Integer(), nullable=True))
+            op.create_foreign_key(op.f(name), 'process_instances', table, [column], ['id'])
+    op.add_column('human_tasks', sa.Column('claimed_at', models.base.UtcDateTime(timezone=True), nullable=True))
     op.create_table('task_exclusions',
     sa.Column('human_task_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -35,8 +39,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_task_exclusions_user_id_users')),
     sa.PrimaryKeyConstraint('human_task_id', 'user_id', name=op.f('pk_task_exclusions'))
     )
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_events_instance_task', ['process_instance_id', 'task_name'], unique=False)
+    op.create_index('ix_audit_events_instance_task', 'audit_events', ['process_instance_id', 'task_name'], unique=False)
     _backfill_scope()
 
 
@@ -52,13 +55,13 @@ def _backfill_scope():
 
 
 def downgrade():
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_events_instance_task')
+    op.drop_index('ix_audit_events_instance_task', table_name='audit_events')
     op.drop_table('task_exclusions')
-    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.drop_column('claimed_at')
-    with op.batch_alter_table('process_instances', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_process_instances_bank_id_banks'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_process_instances_township_id_townships'), type_='foreignkey')
+    op.drop_column('human_tasks', 'claimed_at')  # SQLite >= 3.35 drops a plain column in place
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_constraint(op.f('fk_process_instances_bank_id_banks'), 'process_instances', type_='foreignkey')
+        op.drop_constraint(op.f('fk_process_instances_township_id_townships'), 'process_instances',
+                           type_='foreignkey')
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:  # SQLite: columns with REFERENCES
         batch_op.drop_column('bank_id')
         batch_op.drop_column('township_id')
