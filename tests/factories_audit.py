@@ -14,13 +14,13 @@ Times are Asia/Shanghai. ``min_review_minutes`` is 30 from 2021-01-01.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import AuditEvent, HumanTask, Loan, PolicySetting, db
-from workflows import accounts, audit, clock, loans
+from models import AuditEvent, HumanTask, Loan, db
+from workflows import accounts, audit, clock
 from workflows.audit import Actor
 from workflows.tasks import service
 

@@ -10,7 +10,7 @@ from models import HumanTask, Loan, ProcessInstance, db
 from tests.factories import APPROVAL, INVESTIGATION, World, drive, make_household, register
 from tests.factories_finance import install_finance
 from tests.factories_repayments import install_settings
-from workflows import clock, loans, repayments, timers
+from workflows import clock, repayments, timers
 from workflows.tasks import service
 
 # The rows the lead adds to workflows/data/policy_settings.csv; inserted here while they are not there.

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Bank, Household, HumanTask, Township, User, Village, db
+from models import Bank, Household, HumanTask, HumanTaskState, Township, User, Village, db
 
 from . import accounts, clock, loans, reference_data, resident_id
 from .audit import Actor
@@ -92,7 +92,7 @@ def _apply(household: Household, bank: str, amount: str, purpose: str) -> int:
 
 def _do(loan_id: int, task_name: str, username: str, data: dict) -> None:
     task = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.loan_id == loan_id, HumanTask.name == task_name, HumanTask.state == "ready")).one()
+        HumanTask.loan_id == loan_id, HumanTask.name == task_name, HumanTask.state == HumanTaskState.READY)).one()
     service.complete_task(_user(username), task.id, data)
 
 

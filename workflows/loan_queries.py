@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from SpiffWorkflow.util.task import TaskState
 
-from models import (GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, Loan, ProcessInstance, Township,
-                    User, db)
+from models import (GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, HumanTaskState, Loan,
+                    ProcessInstance, Township, User, db)
 
 from . import instances, resident_id
 from .errors import FormInvalidError, NotFoundError
@@ -193,7 +193,7 @@ def loan_timeline(loan_id: int) -> list[AuditEvent]:
 
 def open_tasks(loan_id: int) -> list[HumanTask]:
     """The loan's ready human tasks, oldest first, with their assignee loaded."""
-    query = (sa.select(HumanTask).where(HumanTask.loan_id == loan_id, HumanTask.state == "ready")
+    query = (sa.select(HumanTask).where(HumanTask.loan_id == loan_id, HumanTask.state == HumanTaskState.READY)
              .options(so.joinedload(HumanTask.assignee)).order_by(HumanTask.created_at, HumanTask.id))
     return list(db.session.scalars(query))
 

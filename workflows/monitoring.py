@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Bank, HumanTask, Loan, Township, User, db
+from models import (OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Bank, HumanTask, HumanTaskState, Loan, Township,
+                    User, db)
 from models.subsidy import SubsidySettlement
 
 from . import clock, policy, risk_fund
@@ -80,7 +81,7 @@ def monitoring(user: User, filters: MonitoringFilters) -> Monitoring:
     result.overdue = db.session.scalars(overdue.order_by(Loan.days_past_due.desc()).limit(LIMIT)).all()
     result.visits_late = db.session.execute(_scoped(user, filters, sa.select(HumanTask, Loan).join(
         Loan, Loan.id == HumanTask.loan_id).where(
-        HumanTask.name == "post_loan_visit", HumanTask.state == "ready", HumanTask.due_at < now))
+        HumanTask.name == "post_loan_visit", HumanTask.state == HumanTaskState.READY, HumanTask.due_at < now))
         .order_by(HumanTask.due_at).limit(LIMIT)).all()
     result.misuse = db.session.execute(_scoped(user, filters, sa.select(AuditEvent, Loan).join(
         Loan, Loan.id == AuditEvent.loan_id).where(AuditEvent.action == "misuse_reported"))

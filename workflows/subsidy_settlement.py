@@ -28,7 +28,7 @@ from models.repayment import Repayment
 from models.subsidy import SubsidyLine, SubsidySettlement
 
 from . import audit, clock, instances, policy, repayments
-from .audit import SYSTEM, Actor
+from .audit import SYSTEM
 from .errors import ForbiddenError, NotFoundError, PolicyViolationError
 from .money import subsidy as formulas
 from .permissions import BANK_ROLES

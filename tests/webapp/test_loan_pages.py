@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import APPROVAL, PASSWORD, drive, make_household, ready_task, register
-from workflows import loans, resident_id
+from workflows import resident_id
 from workflows.tasks import service
 
 READERS = ["admin", "bureau", "finance", "supervisor", "clerk_hanfeng", "officer_rcb", "officer2_rcb",

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from models import AuditEvent, HumanTask, db
-from workflows import audit, engine, loans
+from workflows import audit, engine
 from workflows.errors import AlreadyCompletedError, ConcurrentUpdateError
 from workflows.tasks import service
 

@@ -9,7 +9,7 @@ from models import AuditEvent, HumanTask, Loan, ProcessInstance
 from models.repayment import RepaymentScheduleLine
 import sqlalchemy as sa
 
-from workflows import audit, loans
+from workflows import audit
 from workflows.errors import PolicyViolationError
 
 from models import db

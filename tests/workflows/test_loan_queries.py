@@ -9,7 +9,7 @@ import pytest
 from models import db
 from tests.factories import APPROVAL, drive, make_household, ready_task, register
 from workflows import loan_queries as lq
-from workflows import clock, loans, resident_id
+from workflows import clock, resident_id
 from workflows.errors import FormInvalidError, NotFoundError
 from workflows.tasks import service
 

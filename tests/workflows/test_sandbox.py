@@ -1,7 +1,7 @@
 """The restricted script environment: escapes refused, ordinary scripts and DMN tables work."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from models import AuditEvent, HumanTask, User, db
-from workflows import audit, loans
+from workflows import audit
 import sqlalchemy as sa
 
 from workflows.errors import (AlreadyCompletedError, ClaimedByColleagueError, ConcurrentUpdateError, ForbiddenError,

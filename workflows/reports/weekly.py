@@ -14,7 +14,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from models import Bank, HumanTask, Loan, Township, User, db
+from models import Bank, HumanTask, HumanTaskState, Loan, Township, User, db
 
 from .. import clock
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
@@ -56,7 +56,7 @@ def weekly_schedule(user: User, filters: ReportFilters) -> ReportResult:
 
 def task_scope(user: User, filters: ReportFilters) -> sa.ColumnElement[bool]:
     """Ready inbox rows in the user's township or bank scope, narrowed by the filters."""
-    clauses = [HumanTask.state == "ready"]
+    clauses = [HumanTask.state == HumanTaskState.READY]
     if not user.roles & DISTRICT_ROLES:
         held = []
         if user.roles & TOWNSHIP_ROLES and user.township_id is not None:
