@@ -6,7 +6,7 @@ the diagram defines), and hands the validated form to the one completion service
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,13 +44,14 @@ def new_application():
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @roles_required()
 def show(task_id: int):
-    task = access.task_for(current_user, task_id, Purpose.READ)
+    task = readable_task(task_id)
     task_facts = facts.facts_for(task)
     refusal = access.refusal_for(current_user, task, Purpose.COMPLETE)
     form = task_form_class(task_facts.form, task_facts.form_fields)()
+    if refusal is not None and form.is_submitted():
+        return refused_submission(task_facts)
     if refusal is not None:
-        return render_page(task_facts, None, status=refusal_status(refusal) if form.is_submitted() else 200,
-                           notes=[refusal_note(refusal)])
+        return render_page(task_facts, None, notes=[refusal_note(refusal)])
     if not form.is_submitted():
         if task_facts.history:
             prefill(form, task_facts.history.previous_values)
@@ -59,6 +60,16 @@ def show(task_id: int):
     if not form.validate():
         return render_page(task_facts, form, status=422)
     return complete(task_facts, form)
+
+
+def readable_task(task_id: int):
+    """The task if the user may read it; a form posted to one they may not even read is an audited attempt."""
+    try:
+        return access.task_for(current_user, task_id, Purpose.READ)
+    except ForbiddenError:
+        if request.method == "POST":
+            service.check_completion(current_actor(), task_id)
+        raise
 
 
 def complete(task_facts: facts.TaskFacts, form):
@@ -78,6 +89,15 @@ def complete(task_facts: facts.TaskFacts, form):
     subject = _("loan #%(id)d", id=task_facts.loan.id) if task_facts.loan else task_title(task.name, task.title)
     flash(_("Done: %(task)s for %(subject)s.", task=task_title(task.name, task.title), subject=subject), "success")
     return redirect(next_url(after_id=task.id))
+
+
+def refused_submission(task_facts: facts.TaskFacts):
+    """A form posted by someone the task refuses: the attempt is audited, the page says why."""
+    try:
+        service.check_completion(current_actor(), task_facts.task.id)
+    except DomainError as exc:
+        return render_page(task_facts, None, status=refusal_status(exc), notes=[refusal_note(exc)])
+    return redirect(url_for("tasks.show", task_id=task_facts.task.id))  # allowed meanwhile: show the form
 
 
 def refusal_status(exc: DomainError) -> int:

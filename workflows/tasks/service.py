@@ -42,6 +42,14 @@ def complete_task(actor: Actor, task_id: int, data: dict, expected_version: int 
     return row
 
 
+@refusals.audited("complete_task", refusals.task_subject)
+def check_completion(actor: Actor, task_id: int) -> HumanTask:
+    """The access check of a completion on its own, for the page and the API to run before they
+    validate the form: a refusal (outside scope, claimed, four eyes, done) is audited like one
+    raised by ``complete_task``."""
+    return task_for(actor.user, task_id, Purpose.COMPLETE)
+
+
 def run_step(actor: Actor, loaded: instances.LoadedInstance, loan: Loan | None, spiff_task, row: HumanTask,
              data: dict, facts: dict | None = None) -> steps.StepContext:
     """Mark the row done, run the registered step around the engine, then settle inbox, status and state.
