@@ -1,17 +1,20 @@
 """Fixtures: the app on TEST_DATABASE_URL (a SQLite file by default), a clean database per test,
-and the reference world (townships, banks, one user per role, outsiders, LPR, diagrams)."""
+the reference world (townships, banks, one user per role, outsiders, LPR, diagrams), and ``login``:
+the one way the page and API tests sign in."""
 from __future__ import annotations
 
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from models import db
 from webapp import create_app
 from workflows import accounts
 
-from .factories import World, build_world
+from .factories import PASSWORD, World, build_world
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +86,40 @@ def runner(app):
 @pytest.fixture
 def world(app) -> World:
     return build_world()
+
+
+class AuthActions:
+    """Sign-in for the tests, like flaskr's ``AuthActions``, through the real endpoints.
+
+    ``login("clerk_hanfeng")`` is a fresh test client signed in with ``POST /login``: each call is an
+    independent session, so a test with two users holds two clients. ``login.token("bureau")`` is the
+    API's ``Authorization`` header from ``POST /api/v1/tokens`` (no session cookie involved).
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def __call__(self, username: str, password: str = PASSWORD) -> FlaskClient:
+        client = self.app.test_client()
+        answer = client.post("/login", data={"username": username, "password": password})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return client
+
+    def logout(self, client: FlaskClient):
+        answer = client.post("/logout")
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return answer
+
+    def token(self, username: str, password: str = PASSWORD) -> dict[str, str]:
+        answer = self.app.test_client().post("/api/v1/tokens", json={"username": username, "password": password})
+        assert answer.status_code == 201, answer.get_json()
+        return {"Authorization": f"Bearer {answer.get_json()['token']}"}
+
+
+@pytest.fixture
+def login(app, world) -> AuthActions:
+    """``login(username)``: a new client signed in as that demo user; ``login.token(username)``: API headers."""
+    return AuthActions(app)
 
 
 @pytest.fixture

@@ -1,14 +1,5 @@
-"""Helpers for the admin tests: a signed-in page client, and the happy-path data of microcredit_loan."""
+"""Helpers for the admin tests: microcredit_loan with a compliance review added (sign in with ``login``)."""
 from __future__ import annotations
-
-from .factories import PASSWORD
-
-
-def sign_in(client, username: str = "admin"):
-    client.post("/logout")
-    answer = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return client
 
 
 COMPLIANCE_TASK = """    <bpmn:userTask id="compliance_review" name="合规复核">

@@ -8,14 +8,14 @@ from forms.registry import TASK_FORMS
 from models import AuditEvent, ProcessInstance, db
 from tests.conftest import count, one
 from tests.factories import drive, make_household, register
-from tests.factories_admin import sign_in, with_compliance_review
+from tests.factories_admin import with_compliance_review
 from workflows import drafts
 
 URL = "/admin/processes/microcredit_loan/migration"
 
 
 @pytest.fixture
-def setup(client, world):
+def setup(login, world):
     """Two loans on version 1 (one before the change, one past it) and version 2 with the review."""
     waiting = drive(world, register(world, make_household()).id, until="investigate_credit")
     past = drive(world, register(world, make_household()).id, until="disburse_loan")
@@ -23,7 +23,7 @@ def setup(client, world):
     draft = drafts.create_draft(admin, "microcredit_loan")
     drafts.save_draft(admin, draft.id, with_compliance_review(draft.sources), draft.revision)
     target = drafts.deploy_draft(admin, draft.id, "合规复核", set(TASK_FORMS))
-    return {"client": sign_in(client), "target": target.id, "waiting": instance(waiting.id), "past": instance(past.id)}
+    return {"client": login("admin"), "target": target.id, "waiting": instance(waiting.id), "past": instance(past.id)}
 
 
 def instance(loan_id: int) -> ProcessInstance:
@@ -79,7 +79,7 @@ def test_an_unknown_target_or_instance_is_refused(setup, data):
 
 
 @pytest.mark.parametrize("username", ["supervisor", "approver_rcb", "finance"])
-def test_others_may_not_migrate(setup, client, username):
-    other = sign_in(client, username)
+def test_others_may_not_migrate(setup, login, username):
+    other = login(username)
     assert other.post(URL, data={"target_version": setup["target"], "migrate": "1"}).status_code == 403
     assert version_of(setup["waiting"]) == 1

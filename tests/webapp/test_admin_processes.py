@@ -10,14 +10,14 @@ import pytest
 from models import AuditEvent, ProcessVersion
 from models.drafts import ProcessDraft
 from tests.conftest import count, one
-from tests.factories_admin import sign_in, with_compliance_review
+from tests.factories_admin import with_compliance_review
 from workflows import drafts
 from workflows.audit import Actor
 
 
 @pytest.fixture
-def admin(client, world):
-    return sign_in(client)
+def admin(login):
+    return login("admin")
 
 
 @pytest.fixture
@@ -125,8 +125,8 @@ def test_unknown_drafts_and_processes_are_not_found(admin, url):
 
 
 @pytest.mark.parametrize("username", ["supervisor", "bureau", "officer_rcb"])
-def test_others_cannot_save_a_draft(client, draft, username):
-    other = sign_in(client, username)
+def test_others_cannot_save_a_draft(login, draft, username):
+    other = login(username)
     assert other.post(f"/admin/drafts/{draft.id}", json={"sources": draft.sources, "revision": 1}).status_code == 403
     assert other.get(f"/admin/drafts/{draft.id}").status_code == 403
 

@@ -7,14 +7,13 @@ import pytest
 
 from models import AuditEvent, LprRate, PolicySetting
 from tests.conftest import count
-from tests.factories_admin import sign_in
 
 OTHERS = ["clerk_hanfeng", "bureau", "officer_rcb", "approver_rcb", "finance", "supervisor"]
 
 
 @pytest.fixture
-def admin(client, world):
-    return sign_in(client)
+def admin(login):
+    return login("admin")
 
 
 @pytest.mark.parametrize("url", ["/admin", "/admin/settings", "/admin/lpr"])
@@ -28,8 +27,8 @@ def test_the_pages_list_what_is_there(admin, url):
 @pytest.mark.parametrize("username", OTHERS)
 @pytest.mark.parametrize(("method", "url"), [("GET", "/admin/settings"), ("POST", "/admin/settings"),
                                              ("GET", "/admin/lpr"), ("POST", "/admin/lpr"), ("GET", "/admin")])
-def test_only_administrators_may_open_them(client, world, username, method, url):
-    assert sign_in(client, username).open(url, method=method, data={}).status_code == 403
+def test_only_administrators_may_open_them(login, username, method, url):
+    assert login(username).open(url, method=method, data={}).status_code == 403
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, world):

@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 
 from workflows.audit_search import EXPORT_FIELDS
 
-from ..factories import PASSWORD
 from ..factories_audit import build
 from ..workflows.test_audit_chain import tamper
 
@@ -19,17 +18,9 @@ def portfolio(world):
     return build(world)
 
 
-@pytest.fixture
-def as_user(client):
-    def sign_in(username: str):
-        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-        return client
-    return sign_in
-
-
-def test_search_shows_who_role_time_address_and_masked_data(as_user, portfolio):
+def test_search_shows_who_role_time_address_and_masked_data(login, portfolio):
     loan = portfolio.loans["A"]
-    page = as_user("supervisor").get(f"/audit?loan={loan.id}&action=loan_registered")
+    page = login("supervisor").get(f"/audit?loan={loan.id}&action=loan_registered")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count('data-event-id="') == 1
     assert "clerk_hanfeng" in html and "2026-03-02 08:00" in html and "10.0.0.9" not in html
@@ -37,18 +28,18 @@ def test_search_shows_who_role_time_address_and_masked_data(as_user, portfolio):
     assert f'/audit/loans/{loan.id}"' in html
 
 
-def test_user_activity_and_filters_in_the_export_links(as_user, portfolio, world):
-    html = as_user("supervisor").get("/audit?user=officer_psbc&from=2026-03-01").get_data(as_text=True)
+def test_user_activity_and_filters_in_the_export_links(login, portfolio, world):
+    html = login("supervisor").get("/audit?user=officer_psbc&from=2026-03-01").get_data(as_text=True)
     assert 'id="user-activity"' in html and html.count('data-event-id="') == 2
     assert "/audit/export.xlsx?" in html and "user=officer_psbc" in html and "from=2026-03-01" in html
 
 
-def test_a_bad_filter_answers_422(as_user, portfolio):
-    assert as_user("supervisor").get("/audit?from=2026-03-05&to=2026-03-01").status_code == 422
+def test_a_bad_filter_answers_422(login, portfolio):
+    assert login("supervisor").get("/audit?from=2026-03-05&to=2026-03-01").status_code == 422
 
 
-def test_csv_export_is_the_search(as_user, portfolio):
-    answer = as_user("supervisor").get("/audit/export.csv?bank=psbc")
+def test_csv_export_is_the_search(login, portfolio):
+    answer = login("supervisor").get("/audit/export.csv?bank=psbc")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     assert "attachment" in answer.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
@@ -56,16 +47,16 @@ def test_csv_export_is_the_search(as_user, portfolio):
     assert {row[EXPORT_FIELDS.index("bank")] for row in rows[1:]} == {"psbc"}
 
 
-def test_xlsx_export_opens_in_openpyxl(as_user, portfolio):
-    answer = as_user("supervisor").get("/audit/export.xlsx?task=approve_loan")
+def test_xlsx_export_opens_in_openpyxl(login, portfolio):
+    answer = login("supervisor").get("/audit/export.xlsx?task=approve_loan")
     sheet = load_workbook(io.BytesIO(answer.get_data())).active
     assert sheet.max_row == 1 + 4 and sheet["E1"].value in ("Username", "用户名")
     assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         "approver_rcb", "approver_psbc", "dual", "approver2_rcb"]
 
 
-def test_admin_sees_only_admin_events(as_user, portfolio):
-    client = as_user("admin")
+def test_admin_sees_only_admin_events(login, portfolio):
+    client = login("admin")
     html = client.get("/audit").get_data(as_text=True)
     assert 'id="admin-scope"' in html and 'data-action="task_completed"' not in html
     assert 'data-action="user_created"' in html
@@ -73,17 +64,17 @@ def test_admin_sees_only_admin_events(as_user, portfolio):
     assert 'id="no-findings"' in client.get("/audit/findings").get_data(as_text=True)
 
 
-def test_loan_timeline_flags_findings_and_links_the_loan_page(as_user, portfolio):
+def test_loan_timeline_flags_findings_and_links_the_loan_page(login, portfolio):
     loan = portfolio.loans["A"]
-    html = as_user("supervisor").get(f"/audit/loans/{loan.id}").get_data(as_text=True)
+    html = login("supervisor").get(f"/audit/loans/{loan.id}").get_data(as_text=True)
     assert f'href="/loans/{loan.id}"' in html
     assert html.count('class="small text-danger audit-finding"') == 3  # extension four eyes, two outside scope
     assert 'data-rule="four_eyes"' in html and 'data-rule="outside_scope"' in html
-    assert as_user("supervisor").get("/audit/loans/99999").status_code == 404
+    assert login("supervisor").get("/audit/loans/99999").status_code == 404
 
 
-def test_findings_page_lists_each_rule(as_user, portfolio):
-    client = as_user("supervisor")
+def test_findings_page_lists_each_rule(login, portfolio):
+    client = login("supervisor")
     html = client.get("/audit/findings").get_data(as_text=True)
     for rule, ids in portfolio.flagged.items():
         for event_id in ids:
@@ -92,8 +83,8 @@ def test_findings_page_lists_each_rule(as_user, portfolio):
     assert only.count("<tr data-rule=") == 1
 
 
-def test_the_chain_check_locates_a_tampered_row(as_user, portfolio):
-    client = as_user("supervisor")
+def test_the_chain_check_locates_a_tampered_row(login, portfolio):
+    client = login("supervisor")
     assert 'id="chain-ok"' in client.get("/audit/verify").get_data(as_text=True)
     target = portfolio.flagged["too_fast"][0]
     tamper("UPDATE audit_events SET comment = 'nothing to see' WHERE id = :id", id=target)

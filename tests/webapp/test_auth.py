@@ -21,7 +21,8 @@ def _fresh_throttle(app):
     app.extensions.pop("login_throttle", None)
 
 
-def login(client, username, password=PASSWORD, next_url=None, address="127.0.0.1"):
+def post_login(client, username, password=PASSWORD, next_url=None, address="127.0.0.1"):
+    """The sign-in form itself, with any password, ``next`` and address (others sign in with ``login``)."""
     url = "/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"username": username, "password": password},
                        environ_base={"REMOTE_ADDR": address})
@@ -33,14 +34,14 @@ def test_login_page_is_public_and_landing_redirects_there(client):
 
 
 def test_login_success_signs_in_and_audits(client, world):
-    response = login(client, "clerk_hanfeng")
+    response = post_login(client, "clerk_hanfeng")
     assert response.status_code == 302
     assert "汉丰街道 王丽" in client.get("/no-such-page").text  # the navbar of any page
     assert count(AuditEvent, action="login", actor_name="clerk_hanfeng") == 1
 
 
 def test_wrong_password_is_refused_and_audited(client, world):
-    response = login(client, "clerk_hanfeng", "wrong-password")
+    response = post_login(client, "clerk_hanfeng", "wrong-password")
     assert response.status_code == 200
     assert "用户名或密码错误" in response.text
     assert count(AuditEvent, action="login_failed") == 1
@@ -51,50 +52,50 @@ def test_five_failures_lock_the_account_until_the_period_ends(client, world):
     start = clock.now()
     with clock.frozen(start):
         for _ in range(4):
-            assert "用户名或密码错误" in login(client, "officer_rcb", "wrong").text
-        assert "登录失败次数过多" in login(client, "officer_rcb", "wrong").text
-        locked = login(client, "officer_rcb")
+            assert "用户名或密码错误" in post_login(client, "officer_rcb", "wrong").text
+        assert "登录失败次数过多" in post_login(client, "officer_rcb", "wrong").text
+        locked = post_login(client, "officer_rcb")
         assert locked.status_code == 200 and "登录失败次数过多" in locked.text
     with clock.frozen(start + timedelta(minutes=16)):
-        assert login(client, "officer_rcb").status_code == 302
+        assert post_login(client, "officer_rcb").status_code == 302
 
 
 def test_unknown_user_gets_the_same_lock_message(client, world):
     for _ in range(4):
-        login(client, "nobody_here", "wrong")
-    assert "登录失败次数过多" in login(client, "nobody_here", "wrong").text
+        post_login(client, "nobody_here", "wrong")
+    assert "登录失败次数过多" in post_login(client, "nobody_here", "wrong").text
 
 
 def test_inactive_user_cannot_sign_in_or_stay_signed_in(client, world):
-    assert login(client, "bureau").status_code == 302
+    assert post_login(client, "bureau").status_code == 302
     world.users["bureau"].is_active = False
     db.session.commit()
     assert client.get("/").headers["Location"].endswith("/login")
-    assert login(client, "bureau").status_code == 200
+    assert post_login(client, "bureau").status_code == 200
 
 
 def test_many_failures_from_one_address_get_429(client, world):
     for i in range(20):
-        login(client, f"guess{i}", "wrong", address="10.9.9.9")
-    refused = login(client, "clerk_hanfeng", address="10.9.9.9")
+        post_login(client, f"guess{i}", "wrong", address="10.9.9.9")
+    refused = post_login(client, "clerk_hanfeng", address="10.9.9.9")
     assert refused.status_code == 429
     assert "15分钟" in refused.text
-    assert login(client, "clerk_hanfeng", address="10.9.9.10").status_code == 302
+    assert post_login(client, "clerk_hanfeng", address="10.9.9.10").status_code == 302
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
 def test_next_to_another_site_is_ignored(client, world, target):
-    response = login(client, "clerk_hanfeng", next_url=target)
+    response = post_login(client, "clerk_hanfeng", next_url=target)
     assert response.status_code == 302
     assert "evil" not in response.headers["Location"] and "javascript" not in response.headers["Location"]
 
 
 def test_next_to_a_local_path_is_followed(client, world):
-    assert login(client, "clerk_hanfeng", next_url="/some/page?x=1").headers["Location"] == "/some/page?x=1"
+    assert post_login(client, "clerk_hanfeng", next_url="/some/page?x=1").headers["Location"] == "/some/page?x=1"
 
 
-def test_logout_needs_post(client, world):
-    login(client, "clerk_hanfeng")
+def test_logout_needs_post(login):
+    client = login("clerk_hanfeng")
     assert client.get("/logout").status_code == 405
     response = client.post("/logout")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from models import Bank, HumanTask, PolicySetting, db
 from models.risk_fund import RiskFundEntry
 from models.subsidy import SubsidySettlement
-from tests.factories import PASSWORD, make_household
+from tests.factories import make_household
 from tests.factories_finance import disbursed_loan, install_finance
 from workflows import risk_fund, subsidy_settlement
 
@@ -21,14 +21,8 @@ def fin(world):
     return world
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
-
-
-def test_the_finance_bureau_sees_the_ledger_and_records_a_deposit(app, fin):
-    client = signed_in(app, "finance")
+def test_the_finance_bureau_sees_the_ledger_and_records_a_deposit(login, fin):
+    client = login("finance")
     page = client.get("/finance/fund")
     assert page.status_code == 200 and b'id="entry-form"' in page.data
     assert "风险补偿金".encode() in page.data and "台账".encode() in page.data  # Chinese by default
@@ -47,36 +41,36 @@ def test_the_finance_bureau_sees_the_ledger_and_records_a_deposit(app, fin):
     ({"kind": "compensation", "amount": "1", "occurred_on": "2024-01-02"}, b'id="kind-errors"'),
     ({"kind": "deposit", "amount": "1", "occurred_on": ""}, b'id="occurred_on-errors"'),
 ])
-def test_a_bad_entry_is_refused_beside_its_field(app, fin, data, field):
-    answer = signed_in(app, "finance").post("/finance/fund/entries", data=data)
+def test_a_bad_entry_is_refused_beside_its_field(login, fin, data, field):
+    answer = login("finance").post("/finance/fund/entries", data=data)
     assert answer.status_code == 422 and field in answer.data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskFundEntry)) == 0
 
 
-def test_the_supervisor_reads_the_fund_without_the_entry_form(app, fin):
-    client = signed_in(app, "supervisor")
+def test_the_supervisor_reads_the_fund_without_the_entry_form(login, fin):
+    client = login("supervisor")
     page = client.get("/finance/fund")
     assert page.status_code == 200 and b'id="entry-form"' not in page.data and b'id="ratio-state"' in page.data
     assert client.post("/finance/fund/entries", data={"kind": "deposit"}).status_code == 403
 
 
-def test_settlement_pages_and_the_top_up_task_page(app, fin):
+def test_settlement_pages_and_the_top_up_task_page(login, fin):
     disbursed_loan(make_household(), "50000", date(2024, 1, 5))
     subsidy_settlement.ensure_scheduled(datetime(2024, 1, 15, tzinfo=timezone.utc))
     risk_fund.check_ratio(datetime(2024, 1, 15, tzinfo=timezone.utc))
     psbc = db.session.scalars(sa.select(Bank).where(Bank.code == "psbc")).one()
     other = db.session.scalars(sa.select(SubsidySettlement).where(SubsidySettlement.bank_id == psbc.id)).one()
-    officer = signed_in(app, "officer_rcb")
+    officer = login("officer_rcb")
     listing = officer.get("/finance/settlements")
     assert listing.status_code == 200 and b"2024 Q1" in listing.data
     assert officer.get(f"/finance/settlements/{other.id}").status_code == 404
-    assert signed_in(app, "finance").get(f"/finance/settlements/{other.id}").status_code == 200
+    assert login("finance").get(f"/finance/settlements/{other.id}").status_code == 200
     task = db.session.scalars(sa.select(HumanTask).where(HumanTask.name == "record_topup")).one()
-    finance = signed_in(app, "finance")
+    finance = login("finance")
     page = finance.get(f"/tasks/{task.id}")
     assert page.status_code == 200 and b'id="topup-facts"' in page.data and b'id="task-form"' in page.data
     assert finance.post(f"/tasks/{task.id}", data={"amount": ""}).status_code == 422
-    supervisor = signed_in(app, "supervisor")
+    supervisor = login("supervisor")
     assert b'id="read-only-note"' in supervisor.get(f"/tasks/{task.id}").data
     assert supervisor.post(f"/tasks/{task.id}", data={}).status_code == 403
     assert officer.get(f"/tasks/{task.id}").status_code == 403
@@ -88,8 +82,8 @@ def test_settlement_pages_and_the_top_up_task_page(app, fin):
     assert again.status_code == 409 and b'id="task-done"' in again.data
 
 
-def test_the_fund_page_says_so_when_the_ratio_setting_is_missing(app, world):
+def test_the_fund_page_says_so_when_the_ratio_setting_is_missing(login, world):
     db.session.execute(sa.delete(PolicySetting).where(PolicySetting.key == "risk_fund_ratio"))
     db.session.commit()
-    page = signed_in(app, "finance").get("/finance/fund")
+    page = login("finance").get("/finance/fund")
     assert page.status_code == 200 and b'id="ratio-missing"' in page.data

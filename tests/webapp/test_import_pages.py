@@ -20,10 +20,6 @@ def staging_dir(app, tmp_path, monkeypatch):
     return tmp_path
 
 
-def sign_in(client, username: str):
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-
-
 def upload(client, data: bytes, filename: str, kind: str = "households"):
     return client.post(f"/imports/{kind}", data={"file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
@@ -33,8 +29,8 @@ def hidden_token(page: str) -> str:
     return re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_a_bad_file_previews_its_errors_and_offers_the_report(client, world):
-    sign_in(client, "bureau")
+def test_a_bad_file_previews_its_errors_and_offers_the_report(login):
+    client = login("bureau")
     answer = upload(client, xlsx_bytes(five_bad_rows()), "list.xlsx")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and 'id="rejected-rows"' in page and 'id="confirm-form"' not in page
@@ -50,8 +46,8 @@ def test_a_bad_file_previews_its_errors_and_offers_the_report(client, world):
     assert table_count(Household) == 0
 
 
-def test_a_good_file_is_imported_on_confirmation(client, world):
-    sign_in(client, "bureau")
+def test_a_good_file_is_imported_on_confirmation(login):
+    client = login("bureau")
     page = upload(client, csv_bytes(fixed_rows(), encoding="gbk"), "名单.csv").get_data(as_text=True)
     assert 'id="confirm-form"' in page and table_count(Household) == 0
     answer = client.post("/imports/households/confirm", data={"token": hidden_token(page)})
@@ -61,29 +57,27 @@ def test_a_good_file_is_imported_on_confirmation(client, world):
     assert again.status_code == 404  # the staged file is gone once imported
 
 
-def test_a_token_is_worth_nothing_to_another_user(client, app, world):
+def test_a_token_is_worth_nothing_to_another_user(login):
     accounts.create_user("bureau2", PASSWORD, ["rural_bureau"])
     db.session.commit()
-    sign_in(client, "bureau")
+    client = login("bureau")
     page = upload(client, csv_bytes(fixed_rows()), "x.csv").get_data(as_text=True)
-    other = app.test_client()
-    sign_in(other, "bureau2")
+    other = login("bureau2")
     assert other.post("/imports/households/confirm", data={"token": hidden_token(page)}).status_code == 404
-    officer = app.test_client()
-    sign_in(officer, "officer_rcb")
+    officer = login("officer_rcb")
     assert upload(officer, csv_bytes(fixed_rows()), "x.csv").status_code == 403
 
 
-def test_uploads_refused_by_the_form(client, world):
-    sign_in(client, "bureau")
+def test_uploads_refused_by_the_form(login):
+    client = login("bureau")
     assert upload(client, b"MZ\x90", "virus.exe").status_code == 422
     assert client.post("/imports/households", data={}).status_code == 422
     header_only = upload(client, "身份证号,户主姓名\n".encode(), "x.csv").get_data(as_text=True)
     assert "missing_column" in header_only and "header-error" in header_only
 
 
-def test_the_admin_imports_lpr_through_the_pages(client, world):
-    sign_in(client, "admin")
+def test_the_admin_imports_lpr_through_the_pages(login):
+    client = login("admin")
     before = table_count(LprRate)
     rows = [["2099-01-20", "3.00", "3.50"]]
     page = upload(client, xlsx_bytes(rows, header=["生效日期", "一年期LPR", "五年期以上LPR"]), "lpr.xlsx", "lpr")
@@ -91,8 +85,8 @@ def test_the_admin_imports_lpr_through_the_pages(client, world):
     assert answer.status_code == 302 and table_count(LprRate) == before + 1
 
 
-def test_a_refusal_at_confirmation_writes_nothing_and_shows_the_report(client, world, monkeypatch):
-    sign_in(client, "bureau")
+def test_a_refusal_at_confirmation_writes_nothing_and_shows_the_report(login, monkeypatch):
+    client = login("bureau")
     page = upload(client, csv_bytes(fixed_rows()), "x.csv").get_data(as_text=True)
     monkeypatch.setattr(households, "CATEGORY_VALUES", {})  # the rules changed between preview and confirm
     answer = client.post("/imports/households/confirm", data={"token": hidden_token(page)})

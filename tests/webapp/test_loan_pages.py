@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import APPROVAL, PASSWORD, drive, make_household, ready_task, register
+from tests.factories import APPROVAL, drive, make_household, ready_task, register
 from workflows import resident_id
 from workflows.tasks import service
 
 READERS = ["admin", "bureau", "finance", "supervisor", "clerk_hanfeng", "officer_rcb", "officer2_rcb",
            "approver_rcb", "approver2_rcb"]
 OUTSIDERS = ["clerk_zhaojia", "clerk_dade", "officer_psbc", "approver_psbc"]
-
-
-@pytest.fixture
-def login(client, world):
-    def sign_in(username: str):
-        client.post("/logout")
-        answer = client.post("/login", data={"username": username, "password": PASSWORD})
-        assert answer.status_code == 302, answer.get_data(as_text=True)
-        return client
-    return sign_in
 
 
 @pytest.fixture

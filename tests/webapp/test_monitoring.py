@@ -10,14 +10,10 @@ import sqlalchemy as sa
 from models import HumanTask, Loan, db
 from workflows import clock, overdue
 
-from ..factories import PASSWORD, make_household
+from ..factories import make_household
 from ..factories_postloan import at, complete, disbursed, install, sweep
 
 TODAY = date(2025, 12, 20)
-
-
-def login(client, username):
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
 
 
 @pytest.fixture
@@ -33,15 +29,15 @@ def board(world):
     return due, misused
 
 
-def page(client, username, **args):
-    login(client, username)
+def page(login, username, **args):
+    client = login(username)
     with clock.frozen(at(TODAY)):
         return client.get("/monitoring", query_string=args)
 
 
-def test_supervisor_sees_every_list(client, board):
+def test_supervisor_sees_every_list(login, board):
     due, misused = board
-    html = page(client, "supervisor").text
+    html = page(login, "supervisor").text
     assert f"#{due.id}</a>" in html.split('id="due-soon"')[1].split("</table>")[0]
     assert f"#{due.id}</a>" in html.split('id="overdue"')[1].split("</table>")[0]
     assert "买车" in html.split('id="misuse-alerts"')[1]
@@ -49,28 +45,27 @@ def test_supervisor_sees_every_list(client, board):
     assert 'id="fund-ratio"' in html and 'id="subsidy-owed"' in html
 
 
-def test_a_clerk_sees_only_their_township(client, board):
+def test_a_clerk_sees_only_their_township(login, board):
     due, misused = board
-    html = page(client, "clerk_zhaojia").text
+    html = page(login, "clerk_zhaojia").text
     assert "买车" in html and f"#{due.id}</a>" not in html
 
 
-def test_lists_filter_by_risk_class_and_bank(client, board):
+def test_lists_filter_by_risk_class_and_bank(login, board):
     due, _ = board
     risk = db.session.get(Loan, due.id).risk_class
     assert risk in ("special_mention", "substandard", "doubtful")
     other = "loss" if risk != "loss" else "doubtful"
-    overdue_table = page(client, "supervisor", risk_class=other).text.split('id="overdue"')[1].split("</table>")[0]
+    overdue_table = page(login, "supervisor", risk_class=other).text.split('id="overdue"')[1].split("</table>")[0]
     assert f"#{due.id}</a>" not in overdue_table
-    assert f"#{due.id}</a>" not in page(client, "supervisor", bank="psbc").text
+    assert f"#{due.id}</a>" not in page(login, "supervisor", bank="psbc").text
 
 
 @pytest.mark.parametrize("username, status", [("officer_rcb", 200), ("approver_rcb", 200), ("finance", 403),
                                               ("bureau", 403), ("admin", 403)])
-def test_who_may_see_it(client, world, username, status):
+def test_who_may_see_it(login, username, status):
     install()
-    login(client, username)
-    assert client.get("/monitoring").status_code == status
+    assert login(username).get("/monitoring").status_code == status
 
 
 def test_anonymous_goes_to_sign_in(client, world):
@@ -80,11 +75,11 @@ def test_anonymous_goes_to_sign_in(client, world):
 
 
 
-def test_a_post_loan_visit_through_its_task_page(client, world):
+def test_a_post_loan_visit_through_its_task_page(login, world):
     loan = disbursed(world)
     sweep(date(2025, 4, 10))
     task = db.session.scalars(sa.select(HumanTask).filter_by(loan_id=loan.id, name="post_loan_visit")).one()
-    login(client, "clerk_hanfeng")
+    client = login("clerk_hanfeng")
     with clock.frozen(at(date(2025, 4, 11))):
         assert client.get(f"/tasks/{task.id}").status_code == 200
         refused = client.post(f"/tasks/{task.id}", data={"used_for_production": "no"})

@@ -7,7 +7,6 @@ import pytest
 
 from models.repayment import Repayment
 from tests.conftest import count
-from tests.factories import PASSWORD
 from tests.factories_repayments import active_loan, at
 from workflows import clock
 
@@ -17,15 +16,6 @@ DUE = date(2024, 3, 20)  # the first interest date of the loan: 162.50 due
 @pytest.fixture
 def loan(world):
     return active_loan(world, date(2024, 1, 15))
-
-
-@pytest.fixture
-def as_user(client, world):
-    def sign_in(username: str):
-        client.post("/logout")
-        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-        return client
-    return sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +28,8 @@ def form(principal="0", interest="162.50", paid_on=DUE.isoformat(), key="page-ke
     return {"paid_on": paid_on, "principal": principal, "interest": interest, "idempotency_key": key}
 
 
-def test_the_officer_sees_the_schedule_what_is_owed_and_the_form(as_user, loan):
-    page = as_user("officer_rcb").get(f"/loans/{loan.id}").text
+def test_the_officer_sees_the_schedule_what_is_owed_and_the_form(login, loan):
+    page = login("officer_rcb").get(f"/loans/{loan.id}").text
     assert 'id="repayment-schedule"' in page and 'data-due-on="2025-01-15"' in page and "30,000.00" in page
     assert 'data-owed="interest">162.50<' in page and 'id="repayment-form"' in page
     assert f'action="/loans/{loan.id}/repayments"' in page and 'name="idempotency_key"' in page
@@ -47,13 +37,13 @@ def test_the_officer_sees_the_schedule_what_is_owed_and_the_form(as_user, loan):
 
 
 @pytest.mark.parametrize("username", ["supervisor", "approver_rcb", "clerk_hanfeng", "finance"])
-def test_readers_see_the_book_without_the_form(as_user, loan, username):
-    page = as_user(username).get(f"/loans/{loan.id}").text
+def test_readers_see_the_book_without_the_form(login, loan, username):
+    page = login(username).get(f"/loans/{loan.id}").text
     assert 'id="repayment-schedule"' in page and 'id="repayments"' in page and 'id="repayment-form"' not in page
 
 
-def test_recording_a_repayment_redirects_back_with_a_message(as_user, loan):
-    client = as_user("officer_rcb")
+def test_recording_a_repayment_redirects_back_with_a_message(login, loan):
+    client = login("officer_rcb")
     answer = client.post(f"/loans/{loan.id}/repayments", data=form())
     assert answer.status_code == 302 and answer.headers["Location"] == f"/loans/{loan.id}#repayments-section"
     page = client.get(f"/loans/{loan.id}").text
@@ -61,22 +51,22 @@ def test_recording_a_repayment_redirects_back_with_a_message(as_user, loan):
     assert 'data-owed="interest">0.00<' in page and 'data-action="repayment_recorded"' in page
 
 
-def test_a_double_submit_records_once(as_user, loan):
-    client = as_user("officer_rcb")
+def test_a_double_submit_records_once(login, loan):
+    client = login("officer_rcb")
     client.post(f"/loans/{loan.id}/repayments", data=form())
     assert client.post(f"/loans/{loan.id}/repayments", data=form()).status_code == 302
     assert count(Repayment) == 1 and "这笔还款已登记过" in client.get(f"/loans/{loan.id}").text
 
 
-def test_more_than_is_owed_shows_the_message_beside_the_field(as_user, loan):
-    answer = as_user("officer_rcb").post(f"/loans/{loan.id}/repayments", data=form(interest="162.51"))
+def test_more_than_is_owed_shows_the_message_beside_the_field(login, loan):
+    answer = login("officer_rcb").post(f"/loans/{loan.id}/repayments", data=form(interest="162.51"))
     assert answer.status_code == 422 and count(Repayment) == 0
     assert 'id="interest-errors"' in answer.text and "（overpayment）" in answer.text
     assert 'value="162.51"' in answer.text  # the entries are kept
 
 
-def test_bad_entries_and_bad_dates_come_back_on_the_page(as_user, loan):
-    client = as_user("officer_rcb")
+def test_bad_entries_and_bad_dates_come_back_on_the_page(login, loan):
+    client = login("officer_rcb")
     answer = client.post(f"/loans/{loan.id}/repayments", data={"paid_on": "", "principal": "x"})
     assert answer.status_code == 422 and 'id="paid_on-errors"' in answer.text and 'id="principal-errors"' in answer.text
     answer = client.post(f"/loans/{loan.id}/repayments", data=form(paid_on="2024-03-21"))
@@ -88,8 +78,8 @@ def test_bad_entries_and_bad_dates_come_back_on_the_page(as_user, loan):
 @pytest.mark.parametrize("username, status", [
     ("approver_rcb", 403), ("supervisor", 403), ("clerk_hanfeng", 403), ("admin", 403), ("officer_psbc", 404),
 ])
-def test_others_may_not_record(as_user, loan, username, status):
-    assert as_user(username).post(f"/loans/{loan.id}/repayments", data=form()).status_code == status
+def test_others_may_not_record(login, loan, username, status):
+    assert login(username).post(f"/loans/{loan.id}/repayments", data=form()).status_code == status
     assert count(Repayment) == 0
 
 
@@ -98,8 +88,8 @@ def test_anonymous_users_are_sent_to_sign_in(client, loan):
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
-def test_the_form_needs_its_csrf_token(app, as_user, loan, monkeypatch):
-    client = as_user("officer_rcb")
+def test_the_form_needs_its_csrf_token(app, login, loan, monkeypatch):
+    client = login("officer_rcb")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert client.post(f"/loans/{loan.id}/repayments", data=form()).status_code == 400
     assert count(Repayment) == 0

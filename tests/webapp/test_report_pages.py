@@ -9,17 +9,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import PASSWORD
 from tests.factories_reports import Q1_FROM, Q1_TO, build_portfolio
 from workflows import reports
 from workflows.reports import ReportFilters
 
 Q1_ARGS = f"from={Q1_FROM}&to={Q1_TO}"
-
-
-def signed_in(client, username: str):
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -38,8 +32,8 @@ def cells(value):
 
 
 @pytest.mark.parametrize("name", ["balance_by_township", "overdue", "risk_fund", "subsidy", "household_rate"])
-def test_the_export_matches_the_report_cell_by_cell(client, world, loans, name):
-    signed_in(client, "supervisor")
+def test_the_export_matches_the_report_cell_by_cell(login, world, loans, name):
+    client = login("supervisor")
     book = workbook(client.get(f"/reports/{name}.xlsx?{Q1_ARGS}"))
     result = reports.run(world.users["supervisor"], name, ReportFilters(Q1_FROM, Q1_TO))
     sheet = book.worksheets[0]
@@ -53,16 +47,16 @@ def test_the_export_matches_the_report_cell_by_cell(client, world, loans, name):
     assert len(list(sheet.iter_rows(max_row=1, values_only=True))[0]) == len(result.columns)
 
 
-def test_balance_export_by_hand(client, loans):
-    signed_in(client, "clerk_hanfeng")
+def test_balance_export_by_hand(login, loans):
+    client = login("clerk_hanfeng")
     sheet = workbook(client.get(f"/reports/balance_by_township.xlsx?{Q1_ARGS}")).worksheets[0]
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
         ["名称", "发放笔数", "发放金额（元）", "在贷笔数", "贷款余额（元）"],
         ["汉丰街道", 1, 30000, 2, 75000], ["合计", 1, 30000, 2, 75000]]
 
 
-def test_the_page_shows_filters_table_and_chart_data(client, loans):
-    page = signed_in(client, "supervisor").get(f"/reports/overdue?{Q1_ARGS}&bank=psbc")
+def test_the_page_shows_filters_table_and_chart_data(login, loans):
+    page = login("supervisor").get(f"/reports/overdue?{Q1_ARGS}&bank=psbc")
     assert page.status_code == 200
     html = page.text
     assert 'id="report-chart"' in html and "chart.umd.min.js" in html and "js/reports.js" in html
@@ -75,31 +69,31 @@ def test_the_page_shows_filters_table_and_chart_data(client, loans):
     assert "reports/overdue.xlsx?" in html
 
 
-def test_index_lists_every_report(client, world):
-    html = signed_in(client, "clerk_hanfeng").get("/reports").text
+def test_index_lists_every_report(login):
+    html = login("clerk_hanfeng").get("/reports").text
     assert all(f'data-report="{name}"' in html for name in reports.REPORTS)
 
 
 @pytest.mark.parametrize("username, status", [("admin", 403), ("supervisor", 200), ("finance", 200),
                                               ("bureau", 200), ("clerk_dade", 200), ("officer_psbc", 200),
                                               ("approver_rcb", 200)])
-def test_who_may_open_reports(client, world, username, status):
+def test_who_may_open_reports(login, username, status):
     from tests.factories_reports import install_settings
     install_settings()
-    signed_in(client, username)
+    client = login(username)
     for name in reports.REPORTS:
         assert client.get(f"/reports/{name}").status_code == status, name
     assert client.get("/reports/weekly_tasks.xlsx").status_code == status
     assert client.get("/reports").status_code == status
 
 
-def test_anonymous_bad_filters_and_unknown_reports(client, world):
+def test_anonymous_bad_filters_and_unknown_reports(client, login):
     assert client.get("/reports/overdue").status_code == 302
-    signed_in(client, "supervisor")
-    assert client.get("/reports/overdue?from=2026-02-30").status_code == 422
-    assert client.get("/reports/overdue?from=2026-03-01&to=2026-02-01").status_code == 422
-    assert client.get("/reports/nothing").status_code == 404
-    assert client.get("/reports/nothing.xlsx").status_code == 404
+    supervisor = login("supervisor")
+    assert supervisor.get("/reports/overdue?from=2026-02-30").status_code == 422
+    assert supervisor.get("/reports/overdue?from=2026-03-01&to=2026-02-01").status_code == 422
+    assert supervisor.get("/reports/nothing").status_code == 404
+    assert supervisor.get("/reports/nothing.xlsx").status_code == 404
 
 
 def test_every_string_has_a_chinese_translation():

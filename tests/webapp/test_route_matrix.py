@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from workflows import drafts
-from tests.factories import PASSWORD, drive, make_household, ready_task, register
+from tests.factories import drive, make_household, ready_task, register
 
 COLUMNS = ("admin", "clerk", "other_clerk", "bureau", "officer", "approver", "other_bank", "finance",
            "supervisor", "anonymous")
@@ -34,6 +34,7 @@ GET    /login                                     302 302 302  302 302 302 302  
 POST   /login                                     302 302 302  302 302 302 302  302 302 200
 POST   /language                                  302 302 302  302 302 302 302  302 302 302
 GET    /inbox                                     200 200 200  200 200 200 200  200 200 L
+POST   /inbox/claim                               302 302 302  302 302 302 302  302 302 L
 POST   /inbox/tasks/<int:task_id>/claim           403 403 403  403 302 403 403  403 403 L
 POST   /inbox/tasks/<int:task_id>/unclaim         403 403 403  403 302 403 403  403 403 L
 POST   /inbox/tasks/<int:task_id>/reassign        302 403 403  403 302 403 403  403 302 L
@@ -114,16 +115,6 @@ def concrete(rule: str, values: dict[str, int]) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values.get(m.group(1), 0)), rule)
 
 
-def signed_in_clients(app, username: str | None):
-    """A page client with the session cookie, and the API headers with a bearer token (no cookie)."""
-    pages, api = app.test_client(), app.test_client()
-    if username is None:
-        return pages, api, {}
-    assert pages.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    token = api.post("/api/v1/tokens", json={"username": username, "password": PASSWORD}).get_json()["token"]
-    return pages, api, {"Authorization": f"Bearer {token}"}
-
-
 def outcome(response) -> str:
     """The status code, or ``L`` for a redirect to the sign-in page."""
     if response.status_code == 302 and response.headers.get("Location", "").split("?")[0].endswith("/login"):
@@ -132,8 +123,12 @@ def outcome(response) -> str:
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-def test_every_route_answers_each_role_as_declared(app, portfolio, column):
-    pages, api, headers = signed_in_clients(app, USERS[column])
+def test_every_route_answers_each_role_as_declared(app, login, portfolio, column):
+    """The page client holds the session cookie; the API client only the bearer token."""
+    username = USERS[column]
+    pages = login(username) if username else app.test_client()
+    api = app.test_client()
+    headers = login.token(username) if username else {}
     differences = []
     for row in ROWS:
         url = concrete(row.rule, portfolio)

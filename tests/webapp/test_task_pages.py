@@ -1,8 +1,6 @@
 """Task pages: register an application and complete each step through the browser's forms."""
 from __future__ import annotations
 
-import pytest
-
 from models import Loan, ProcessInstance, db
 from tests.factories import PASSWORD, drive, make_household, ready_task, register
 from workflows import accounts, clock
@@ -17,15 +15,6 @@ STEP_FORMS = {
                                       "annual_rate": "3.00", "approval_comment": "同意"}),
     "disburse_loan": ("officer_rcb", {"contract_number": "KZ-9", "disbursed_on": "", "account_number": "6228480000009"}),
 }
-
-
-@pytest.fixture
-def login(client, world):
-    def sign_in(username: str):
-        client.post("/logout")
-        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-        return client
-    return sign_in
 
 
 def version(task) -> int:

@@ -1,27 +1,31 @@
-"""API fixtures: bearer tokens per demo login, and a helper that calls the API with one."""
+"""API fixtures: a helper that calls the API with a demo login's bearer token (from ``login.token``)."""
 from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.conftest import AuthActions
 
 
 class Api:
-    """``api.get("/loans", as_="clerk_hanfeng")``: JSON requests with the named user's token."""
+    """``api.get("/loans", as_="clerk_hanfeng")``: JSON requests with the named user's token.
 
-    def __init__(self, client):
+    Tokens come from ``AuthActions.token``, one per user, kept for the test.
+    """
+
+    def __init__(self, client, auth: AuthActions | None = None):
         self.client = client
-        self.tokens: dict[str, str] = {}
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            answer = self.client.post("/api/v1/tokens", json={"username": username, "password": PASSWORD})
-            assert answer.status_code == 201, answer.get_json()
-            self.tokens[username] = answer.get_json()["token"]
-        return self.tokens[username]
+        self.auth = auth or AuthActions(client.application)
+        self.issued: dict[str, dict[str, str]] = {}
 
     def headers(self, username: str | None) -> dict:
-        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+        if not username:
+            return {}
+        if username not in self.issued:
+            self.issued[username] = self.auth.token(username)
+        return dict(self.issued[username])
+
+    def token(self, username: str) -> str:
+        return self.headers(username)["Authorization"].removeprefix("Bearer ")
 
     def call(self, method: str, path: str, as_: str | None = None, **kwargs):
         return self.client.open("/api/v1" + path, method=method, headers=self.headers(as_), **kwargs)
@@ -37,5 +41,5 @@ class Api:
 
 
 @pytest.fixture
-def api(client, world) -> Api:
-    return Api(client)
+def api(client, login) -> Api:
+    return Api(client, login)

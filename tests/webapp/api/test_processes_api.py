@@ -12,7 +12,7 @@ from models.drafts import ProcessDraft
 from workflows.deployment import bundled_sources
 
 from ...conftest import count
-from ..test_route_matrix import COLUMNS, USERS, concrete, outcome, parse, signed_in_clients
+from ..test_route_matrix import COLUMNS, USERS, concrete, outcome, parse
 
 KEY = "microcredit_loan"
 ROWS = parse((Path(__file__).parents[1] / "route_matrix" / "processes.txt").read_text(encoding="utf-8"))
@@ -20,8 +20,9 @@ VALUES = {"process_key": KEY, "version": 1, "draft_id": 999_999}
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-def test_each_role_gets_the_answers_of_the_matrix(app, world, column):
-    _, api, headers = signed_in_clients(app, USERS[column])
+def test_each_role_gets_the_answers_of_the_matrix(app, login, world, column):
+    api = app.test_client()
+    headers = login.token(USERS[column]) if USERS[column] else {}
     values = {**VALUES, "draft_id": drafts.create_draft(world.actor("admin"), KEY).id}
     for row in ROWS:
         answer = api.open(concrete(row.rule, values), method=row.method, headers=headers,

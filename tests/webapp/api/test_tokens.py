@@ -79,11 +79,11 @@ def test_a_deactivated_user_loses_api_access(api):
     assert api.client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_a_session_cookie_alone_never_reaches_the_api(api, world):
+def test_a_session_cookie_alone_never_reaches_the_api(login):
     """Sign in through the login page; the API still wants a bearer token."""
-    assert api.client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
-    assert api.client.get("/api/v1/me").status_code == 401
-    assert api.client.post("/api/v1/households", json={}).status_code == 401
+    pages = login("admin")
+    assert pages.get("/api/v1/me").status_code == 401
+    assert pages.post("/api/v1/households", json={}).status_code == 401
 
 
 def test_tokens_are_never_stored_in_clear(api):
