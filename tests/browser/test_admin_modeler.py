@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models import AuditEvent, HumanTask, ProcessInstance, db
-from workflows import loans
+from workflows.tasks import service
 
 from ..factories import drive, make_household, ready_task, register
 from .conftest import login as sign_in, screenshot
@@ -74,7 +74,7 @@ def test_admin_adds_a_compliance_review_and_migrates_a_waiting_loan(world, live_
     fresh = drive(world, register(world, make_household()).id, until="disburse_loan")
     review = ready_task(fresh.id, "compliance_review")
     assert review.role == "supervisor" and review.form == "ConfirmEligibilityForm"
-    loans.complete_task(world.actor("supervisor"), review.id, {"eligible": True, "eligibility_note": "合规"})
+    service.complete_task(world.actor("supervisor"), review.id, {"eligible": True, "eligibility_note": "合规"})
     assert ready_task(fresh.id, "disburse_loan")
 
     admin.goto(f"{live_server}/admin/processes/microcredit_loan/migration")

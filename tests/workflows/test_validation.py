@@ -178,3 +178,28 @@ def test_a_draft_with_bad_form_fields_is_refused_through_the_catalog(world):
     assert "form_fields: field 1: bad name \"Eligible\"" in refused.value.problems["confirm_eligibility"][0]
     draft = drafts.create_draft(admin, KEY, sources=with_form_fields(GOOD_FIELDS), known_forms=catalog())
     assert "form_fields" in draft.sources[LOAN]
+
+
+# ---- four eyes declared in the diagram (four_eyes_with) ----
+
+APPROVE_FOUR_EYES = 'name="four_eyes_with" value="investigate_credit"'
+EXTENSION_FOUR_EYES = 'name="four_eyes_with" value="request_extension"'
+
+
+@pytest.mark.parametrize("file_name, old, names, element_id, words", [
+    (LOAN, APPROVE_FOUR_EYES, "investigate_credit, nowhere", "approve_loan",
+     "four_eyes_with names 'nowhere', which is not a user task of these diagrams"),
+    (LOAN, APPROVE_FOUR_EYES, "approve_loan", "approve_loan", "four_eyes_with names the task itself"),
+    (LOAN, APPROVE_FOUR_EYES, "look_up_credit_line", "approve_loan", "'look_up_credit_line', which is not a user task"),
+    (POST, EXTENSION_FOUR_EYES, "request_extension investigate_credit recover", "approve_extension",
+     "four_eyes_with names 'recover', which is not a user task of these diagrams"),
+])
+def test_four_eyes_names_another_user_task_of_the_draft(file_name, old, names, element_id, words):
+    found = validation.problems(KEY, broken(file_name, old, f'name="four_eyes_with" value="{names}"'), catalog())
+    assert list(found) == [element_id] and len(found[element_id]) == 1, found
+    assert words in found[element_id][0]
+
+
+def test_four_eyes_may_name_a_user_task_drawn_in_another_file_of_the_draft():
+    names = 'name="four_eyes_with" value="request_extension,investigate_credit, approve_loan"'
+    assert validation.problems(KEY, broken(POST, EXTENSION_FOUR_EYES, names), catalog()) == {}

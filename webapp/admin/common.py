@@ -79,6 +79,8 @@ EDITOR_MESSAGES = {
     "min_date": _l("Earliest date"), "max_date": _l("Latest date"),
     "field_choices": _l("Choices, one per line: value=Chinese label, optionally |English label; e.g. pass=通过|Pass"),
     "move_up": _l("Move up"), "move_down": _l("Move down"), "remove_field": _l("Remove the field"),
+    # four eyes (four_eyes_with): why a ticked name is not one of the offered tasks
+    "four_eyes_missing": _l("not a user task of these diagrams"), "four_eyes_self": _l("this task itself"),
 }
 
 

@@ -4,13 +4,15 @@ Lanes are role codes (``models.ROLES`` minus ``admin``); user tasks name a known
 or define one (``form_fields``, checked by the ``check_form_fields`` the caller passes in); exclusive
 gateways that branch have a default flow or a condition on every outgoing flow (whether the
 conditions cover every case cannot be decided statically: that is what the default is for); call
-activities and business rule tasks resolve inside the same set of sources; every flow node is
-reachable from a start event and reaches an end event (boundary events hang on their activity);
-every decision table ends with a catch-all row and uses a hit policy SpiffWorkflow runs.
+activities and business rule tasks resolve inside the same set of sources; every name in a user
+task's ``four_eyes_with`` is another user task of the set (any process of it: ``post_loan`` runs as
+a call activity of ``microcredit_loan``); every flow node is reachable from a start event and reaches
+an end event (boundary events hang on their activity); every decision table ends with a catch-all
+row and uses a hit policy SpiffWorkflow runs.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 
 from models import ROLES
 
@@ -22,8 +24,23 @@ HIT_POLICIES = frozenset({"UNIQUE", "COLLECT"})
 SCOPES = ("process", "subProcess", "transaction")
 
 
-def process_ids(roots: list) -> set[str]:
-    return {p.get("id") for root in roots for p in descendants(root, "process")}
+class ProcessIds(frozenset):
+    """The process ids of a set of diagrams, knowing the ids of every user task in them.
+
+    The user tasks travel with the process ids so that ``bpmn_structure``, which sees one file,
+    can check a ``four_eyes_with`` naming a task drawn in another file of the set."""
+
+    user_tasks: frozenset[str]
+
+    def __new__(cls, ids, user_tasks=()):
+        made = super().__new__(cls, ids)
+        made.user_tasks = frozenset(user_tasks)
+        return made
+
+
+def process_ids(roots: list) -> ProcessIds:
+    return ProcessIds({p.get("id") for root in roots for p in descendants(root, "process")},
+                      {t.get("id") for root in roots for t in descendants(root, "userTask")})
 
 
 def decision_ids(roots: list) -> set[str]:
@@ -33,10 +50,15 @@ def decision_ids(roots: list) -> set[str]:
 FieldChecker = Callable[[str], Iterable[str]]
 
 
-def bpmn_structure(root, problems: Problems, known_forms, processes: set[str], decisions: set[str],
+def bpmn_structure(root, problems: Problems, known_forms, processes: Set[str], decisions: Set[str],
                    check_form_fields: FieldChecker | None = None) -> None:
     for process in descendants(root, "process"):
         _lanes_and_forms(process, problems, known_forms, check_form_fields)
+    user_tasks = getattr(processes, "user_tasks", None)
+    if user_tasks is None:  # a plain set of process ids: only this file's user tasks are known
+        user_tasks = {task.get("id") for task in descendants(root, "userTask")}
+    for task in descendants(root, "userTask"):
+        _four_eyes(task, user_tasks, problems)
     for gateway in descendants(root, "exclusiveGateway"):
         _gateway(gateway, problems)
     for call in descendants(root, "callActivity"):
@@ -80,6 +102,17 @@ def _form(task_id: str, form: str | None, form_fields: str | None, problems: Pro
         add(problems, task_id, "user task names no form (extension property 'form' or 'form_fields')")
     elif form not in known_forms:
         add(problems, task_id, f"form '{form}' does not exist")
+
+
+def _four_eyes(task, user_tasks: Set[str], problems: Problems) -> None:
+    """Each name in ``four_eyes_with`` (comma or space separated) is another user task of the set."""
+    task_id = task.get("id")
+    for name in dict.fromkeys((spiff_property(task, "four_eyes_with") or "").replace(",", " ").split()):
+        if name == task_id:
+            add(problems, task_id, f"four_eyes_with names the task itself ('{name}'): name the earlier tasks "
+                                   "whose performer may not complete it")
+        elif name not in user_tasks:
+            add(problems, task_id, f"four_eyes_with names '{name}', which is not a user task of these diagrams")
 
 
 def _gateway(gateway, problems: Problems) -> None:

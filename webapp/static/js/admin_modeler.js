@@ -1,12 +1,18 @@
 /*
  * The admin diagram editor: bpmn-js's modeler (global BpmnJS) on one BPMN file of a draft, with a
- * small side panel for what this system needs (a user task's lane/role, form and due period; a
- * sequence flow's condition), save as draft (409 shows what changed), validate, test run, and the
- * problems of the last validation marked on their elements.
+ * small side panel for what this system needs (a user task's lane/role, form, due period and four
+ * eyes; a sequence flow's condition), save as draft (409 shows what changed), validate, test run,
+ * and the problems of the last validation marked on their elements.
  *
  * A user task's form is a registered class (extension property ``form``) or defined here: a list
  * of fields edited in the panel and written as JSON into ``form_fields`` (see forms/diagram.py for
  * the schema; the server checks it on validate and deploy). Either property removes the other.
+ *
+ * Four eyes: the user tasks ticked in the panel are written, comma separated, into the task's
+ * ``four_eyes_with`` (whoever completed one of them may not complete this task; see
+ * workflows/tasks/four_eyes.py). The list offers the other user tasks of this diagram and of the
+ * draft's BPMN files linked to it by call activities (as last saved); a name that is no user task
+ * of the draft stays listed, ticked and marked, until it is unticked (validation reports it too).
  *
  * Configuration: the JSON in data-config of #modeler-config (no inline script; CSP):
  *   {file, sources, revision, forms, problems, urls: {save, validate, test_run}, csrf, messages}.
@@ -18,6 +24,7 @@
   'use strict';
 
   var SPIFF_URI = 'http://spiffworkflow.org/bpmn/schema/1.0/core';
+  var BPMN_URI = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
   var SPIFF_MODDLE = {
     name: 'SpiffWorkflow',
     prefix: 'spiffworkflow',
@@ -43,6 +50,7 @@
   // The form_fields text the field list shows (it is not rebuilt under the cursor for our own
   // writes) and the fields of tasks switched back to a registered class (to switch back again).
   var shownFields = { id: null, text: null }, setAside = {};
+  var otherFileCache = null;  // the draft's other BPMN files, read once (this editor does not change them)
 
   function byId(id) { return document.getElementById(id); }
 
@@ -386,6 +394,128 @@
     return element ? parseFormFields(getProperty(element.businessObject, 'form_fields')) : null;
   }
 
+  /* ---- four eyes (four_eyes_with) ---- */
+
+  function fourEyesNames(bo) {
+    var seen = {};
+    return getProperty(bo, 'four_eyes_with').replace(/,/g, ' ').split(/\s+/).filter(function (name) {
+      if (!name || seen[name]) { return false; }
+      seen[name] = true;
+      return true;
+    });
+  }
+
+  function nodesOf(doc, tag, read) {
+    return Array.prototype.map.call(doc.getElementsByTagNameNS(BPMN_URI, tag), read);
+  }
+
+  /* The draft's other BPMN files as last saved: their processes, called processes and user tasks. */
+  function otherFiles() {
+    if (otherFileCache !== null) { return otherFileCache; }
+    otherFileCache = Object.keys(config.sources).sort().filter(function (file) {
+      return file !== config.file && /\.bpmn$/.test(file);
+    }).map(function (file) {
+      var doc = new DOMParser().parseFromString(config.sources[file], 'application/xml');
+      return {
+        file: file,
+        processes: nodesOf(doc, 'process', function (node) { return node.getAttribute('id'); }),
+        calls: nodesOf(doc, 'callActivity', function (node) { return node.getAttribute('calledElement'); }),
+        tasks: nodesOf(doc, 'userTask', function (node) {
+          return { id: node.getAttribute('id'), name: node.getAttribute('name') || '' };
+        })
+      };
+    });
+    return otherFileCache;
+  }
+
+  function callsInto(a, b) {
+    return a.calls.some(function (called) { return b.processes.indexOf(called) >= 0; });
+  }
+
+  /* The other files linked to this diagram by call activities, either way, over any number of steps
+     (post_loan.bpmn for microcredit_loan.bpmn): their tasks may share a loan with this one. */
+  function relatedFiles(files) {
+    var registry = modeler.get('elementRegistry');
+    var here = {
+      processes: (modeler.getDefinitions().rootElements || []).filter(function (root) {
+        return root.$type === 'bpmn:Process';
+      }).map(function (root) { return root.id; }),
+      calls: registry.filter(function (e) { return e.type === 'bpmn:CallActivity'; })
+        .map(function (e) { return e.businessObject.calledElement; })
+    };
+    var reached = [here], todo = [here];
+    while (todo.length) {
+      var from = todo.pop();
+      files.forEach(function (file) {
+        if (reached.indexOf(file) < 0 && (callsInto(from, file) || callsInto(file, from))) {
+          reached.push(file);
+          todo.push(file);
+        }
+      });
+    }
+    return reached.slice(1);
+  }
+
+  function fourEyesBox(task, checked, problem) {
+    var id = 'four-eyes-' + task.id;
+    var box = make('input', { 'class': 'form-check-input', type: 'checkbox', id: id, value: task.id });
+    box.checked = checked;
+    var label = make('label', { 'class': 'form-check-label' + (problem ? ' text-danger' : ''), 'for': id },
+                     [document.createTextNode(task.name ? task.name + ' ' : ''), make('code', { text: task.id })]);
+    if (problem) { label.appendChild(document.createTextNode(' (' + problem + ')')); }
+    return make('div', { 'class': 'form-check' + (problem ? ' four-eyes-problem' : '') }, [box, label]);
+  }
+
+  /* The checkbox groups: this diagram's other user tasks, then each related file's (another file's
+     only where ticked), then the names that are no user task of the draft. */
+  function fourEyesGroups(bo, names) {
+    var here = modeler.get('elementRegistry').filter(function (e) {
+      return e.type === 'bpmn:UserTask' && e.businessObject.id !== bo.id;
+    }).map(function (e) { return { id: e.businessObject.id, name: e.businessObject.name || '' }; });
+    var groups = [{ file: '', tasks: here }], known = here.map(function (task) { return task.id; });
+    var files = otherFiles(), related = relatedFiles(files);
+    files.forEach(function (file) {
+      known = known.concat(file.tasks.map(function (task) { return task.id; }));
+      var tasks = file.tasks.filter(function (task) {
+        return related.indexOf(file) >= 0 || names.indexOf(task.id) >= 0;
+      });
+      if (tasks.length) { groups.push({ file: file.file, tasks: tasks }); }
+    });
+    var missing = names.filter(function (name) { return name === bo.id || known.indexOf(name) < 0; });
+    groups.push({ file: '', tasks: missing.map(function (name) {
+      return { id: name, name: '', problem: text(name === bo.id ? 'four_eyes_self' : 'four_eyes_missing') };
+    }) });
+    return groups;
+  }
+
+  /* Tick the tasks the element's four_eyes_with names; keep focus on the box just clicked. */
+  function showFourEyes(bo) {
+    var list = byId('panel-four-eyes-list'), names = fourEyesNames(bo), count = 0;
+    var focused = list.contains(document.activeElement) ? document.activeElement.id : null;
+    list.innerHTML = '';
+    fourEyesGroups(bo, names).forEach(function (group) {
+      if (group.file && group.tasks.length) {
+        list.appendChild(make('div', { 'class': 'text-muted mt-1', text: group.file }));
+      }
+      group.tasks.forEach(function (task) {
+        list.appendChild(fourEyesBox(task, names.indexOf(task.id) >= 0, task.problem));
+        count += 1;
+      });
+    });
+    byId('panel-four-eyes-none').hidden = count > 0;
+    if (focused && byId(focused)) { byId(focused).focus(); }
+  }
+
+  function bindFourEyes() {
+    byId('panel-four-eyes-list').addEventListener('change', function (event) {
+      var element = selected(), name = event.target.value;
+      if (!element || event.target.type !== 'checkbox') { return; }
+      var names = fourEyesNames(element.businessObject).filter(function (other) { return other !== name; });
+      if (event.target.checked) { names.push(name); }
+      setProperty(element, 'four_eyes_with', names.join(', '));
+    });
+  }
+
   /* ---- side panel ---- */
 
   function fillSelect(select, options, current) {
@@ -419,6 +549,7 @@
       var formOptions = [['', text('choose_form')]].concat(config.forms.map(function (f) { return [f, f]; }));
       fillSelect(byId('panel-form'), formOptions, getProperty(bo, 'form'));
       showFormFields(bo);
+      showFourEyes(bo);
       byId('panel-due').value = getProperty(bo, 'due_period');
       byId('panel-due').classList.remove('is-invalid');
     } else if (element.type === 'bpmn:SequenceFlow') {
@@ -595,12 +726,17 @@
     modeler.importXML(config.sources[config.file]).then(function () {
       modeler.get('canvas').zoom('fit-viewport', 'auto');
       modeler.on('selection.changed', function () { showPanel(selected()); });
-      modeler.on('commandStack.changed', function () { dirty = true; });
+      modeler.on('commandStack.changed', function () {
+        dirty = true;
+        var element = selected();  // a user task added, removed or renamed elsewhere: offer the list anew
+        if (element && element.type === 'bpmn:UserTask') { showFourEyes(element.businessObject); }
+      });
       modeler.on('element.changed', function (event) {
         if (selected() === event.element) { showPanel(event.element); }
       });
       bindPanel();
       bindFieldList();
+      bindFourEyes();
       bindButtons();
       markProblems(config.problems || {});
       container.setAttribute('data-revision', String(config.revision));
