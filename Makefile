@@ -60,6 +60,7 @@ bench: venv translations
 	$(PY) bench/web.py
 	$(PY) bench/timers.py
 	$(PY) bench/import.py
+	$(PY) bench/refusals.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

@@ -24,6 +24,7 @@ BENCHES = [
     ("web", ["--loans", "16", "--requests", "3"], "task completion via API"),
     ("timers", ["--waiting", "40", "--due", "2"], "ms per timer"),
     ("import", ["--rows", "20"], "re-import"),
+    ("refusals", ["--loans", "2", "--burst", "3"], "refused attempts per second"),
 ]
 FIGURE = re.compile(r"\d+\.\d+\s*(ms|s|MiB)\b")
 

@@ -16,7 +16,16 @@ SCOPE_RULE = (
     "a task answers **403** `forbidden` when it exists but is not in the caller's role and scope "
     "(the same rule as the task pages), 404 when there is no such task. "
     "Errors have one shape (`Error`): `codes` are stable (POLICY.md rule codes, `invalid`, `forbidden`, "
-    "`four_eyes`, `already_completed`, `stale`, `unauthorized`, `not_found`); `message` is for people."
+    "`four_eyes`, `claimed`, `already_completed`, `stale`, `process_error`, `unauthorized`, `not_found`); "
+    "`message` is for people. A task a colleague holds answers 403 `claimed` with `holder` and `since`; a "
+    "completed one 409 `already_completed` with `completed_by` and `completed_at`; a diagram that fails while "
+    "a step runs 422 `process_error` with `process`, `task` and (a script) `line`, and nothing is saved."
+)
+TASK_REFUSALS = (
+    "403 `forbidden` outside the caller's role and scope, `four_eyes` for a user who did an earlier step the "
+    "task keeps apart (its diagram's `four_eyes_with`, e.g. the investigator at the approval), `claimed` when "
+    "a colleague holds it (`holder`, `since`); 409 `already_completed` when somebody completed it. Every such "
+    "refusal is recorded in the audit trail (`attempt_refused`)."
 )
 
 
@@ -40,9 +49,11 @@ def error_answers(*statuses: int) -> dict:
 
 
 def op(op_id: str, summary: str, ok: dict, *errors: int, body: str | None = None, params=(),
-        public: bool = False, tag: str = "") -> dict:
+        public: bool = False, tag: str = "", description: str = "") -> dict:
     operation = {"operationId": op_id, "summary": summary, "tags": [tag] if tag else [],
                  "responses": {**ok, **error_answers(*(() if public else (401,)), *errors)}}
+    if description:
+        operation["description"] = description
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
     if params:
@@ -75,9 +86,13 @@ LOAN_ID, TASK_ID = path_id("loan_id"), path_id("task_id")
 def _paths() -> dict:
     task_action = {
         verb: {"post": op(f"{verb}_task", summary, answer("200", "the task", "Task"), 403, 404, 409,
-                           params=[TASK_ID], tag="tasks")}
-        for verb, summary in (("claim", "Claim a task (no colleague of the role can complete it meanwhile)"),
-                              ("unclaim", "Give a claimed task back to the role"))
+                           params=[TASK_ID], tag="tasks", description=description)}
+        for verb, summary, description in (
+            ("claim", "Claim a task (no colleague of the role can complete it meanwhile)",
+             TASK_REFUSALS + " Claiming one's own task again changes nothing; 409 `stale` when a colleague "
+                             "claimed it at the same moment."),
+            ("unclaim", "Give a claimed task back to the role",
+             "403 `forbidden` for anyone but its assignee; 409 `already_completed` when it was completed."))
     }
     return {
         "/tokens": {"post": op("create_token", "Sign in: a bearer token", answer("201", "issued", "Token"), 401,
@@ -118,8 +133,12 @@ def _paths() -> dict:
         "/tasks/{task_id}/unclaim": task_action["unclaim"],
         "/tasks/{task_id}/complete": {"post": op(
             "complete_task", "Complete a task with its form's fields",
-            answer("200", "completed; the loan's new status", "TaskCompleted"), 403, 404, 409, 422,
-            body="TaskCompletion", params=[TASK_ID], tag="tasks")},
+            answer("200", "completed; the loan's new status (`loan` null for a process without a loan)",
+                   "TaskCompleted"), 403, 404, 409, 422,
+            body="TaskCompletion", params=[TASK_ID], tag="tasks",
+            description=TASK_REFUSALS + " 409 `stale` when `instance_version` is not the instance's; 422 "
+                                        "`invalid` (messages per field), a rule code of the step, or "
+                                        "`process_error` (`process`, `task`, `line`).")},
         "/openapi.json": {"get": op("openapi_document", "This document",
                                      {"200": {"description": "OpenAPI 3.0.3",
                                               "content": {"application/json": {"schema": {"type": "object"}}}}},

@@ -46,6 +46,9 @@ ERROR = obj(
     since=INSTANT,
     completed_by=text(True, description="409 already_completed only"),
     completed_at=INSTANT,
+    process=text(description="422 process_error only: the process id the failing element is drawn in"),
+    task=text(description="422 process_error only: the BPMN id of the failing element (script, gateway, task)"),
+    line=integer(description="422 process_error only: the line of the failing script"),
 )
 
 TASK = obj(
