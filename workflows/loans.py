@@ -24,7 +24,7 @@ APPLICATION_FIELDS = ("id_number", "bank", "amount", "term_months", "purpose_cat
 
 def application_subject(data: dict, *args, **kwargs) -> dict:
     """What a refused registration names in the audit trail: the household (if listed) and the request."""
-    fields = {"task_name": "register_application",
+    fields = {"task_name": "register_application", "role": "township_clerk",
               "after": {"application": {k: data.get(k) for k in APPLICATION_FIELDS}}}
     try:
         household = policy.household_for(data.get("id_number") or "")

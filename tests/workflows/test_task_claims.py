@@ -43,8 +43,9 @@ def test_a_colleague_cannot_claim_or_complete_a_claimed_task_and_is_told_who_hol
         assert refused.value.codes == ("claimed",) and refused.value.holder == world.users["officer_rcb"].display_name
         assert refused.value.since is not None
     refusals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "attempt_refused")).all()
-    assert [(e.actor_name, e.codes, e.after["use_case"]) for e in refusals] == [
-        ("officer2_rcb", ["claimed"], "claim_task"), ("officer2_rcb", ["claimed"], "complete_task")]
+    assert [(e.actor_name, e.actor_role, e.codes, e.after["use_case"]) for e in refusals] == [
+        ("officer2_rcb", "bank_officer", ["claimed"], "claim_task"),
+        ("officer2_rcb", "bank_officer", ["claimed"], "complete_task")]
     assert audit.verify().ok
 
 

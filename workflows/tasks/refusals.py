@@ -18,6 +18,7 @@ from models import HumanTask, Loan, db
 
 from .. import audit
 from ..audit import Actor
+from ..permissions import acting_role
 from ..errors import (AlreadyCompletedError, ConcurrentUpdateError, DomainError, ForbiddenError, PolicyViolationError,
                       ProcessError)
 
@@ -51,7 +52,7 @@ def task_subject(task_id: int, *args, **kwargs) -> dict:
     if row is None:
         return {"after": {"task_id": task_id}}
     loan = db.session.get(Loan, row.loan_id) if row.loan_id else None
-    fields = {"task_name": row.name, "process_instance_id": row.process_instance_id,
+    fields = {"task_name": row.name, "process_instance_id": row.process_instance_id, "role": row.role,
               "township_id": row.township_id, "bank_id": row.bank_id, "after": {"task_id": task_id}}
     if loan is not None:
         fields.update(loan_id=loan.id, household_id=loan.household_id)
@@ -59,8 +60,13 @@ def task_subject(task_id: int, *args, **kwargs) -> dict:
 
 
 def _record(use_case: str, actor: Actor, exc: DomainError, fields: dict) -> None:
-    """Append the event in its own transaction; a failure here never hides the refusal itself."""
+    """Append the event in its own transaction; a failure here never hides the refusal itself.
+
+    The event names the role the attempt was made in (the task's lane, the clerk's registration),
+    or the user's own role when the subject names none."""
     after = {**fields.pop("after", {}), "use_case": use_case}
+    role = fields.pop("role", None) or actor.role or (acting_role(actor.user) if actor.user else None)
+    actor = Actor(actor.user, role, actor.ip_address)
     try:
         if isinstance(exc, ProcessError):
             audit.record("process_error", actor, codes=list(exc.codes), comment=str(exc)[:500],
