@@ -6,6 +6,7 @@ from .loan import GRADES, LOAN_KINDS, LOAN_STATUSES, OPEN_STATUSES, OUTSTANDING_
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
 from .process import HumanTask, HumanTaskState, ProcessInstance, ProcessVersion, TaskExclusion
+from .security import SignInAttempt
 from . import drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
@@ -13,5 +14,5 @@ __all__ = [
     "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
     "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "ProcessInstance",
-    "ProcessVersion", "TaskExclusion",
+    "ProcessVersion", "TaskExclusion", "SignInAttempt",
 ]

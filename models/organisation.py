@@ -64,8 +64,12 @@ class User(Base):
     township_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("townships.id"))
     bank_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("banks.id"))
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
-    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    # Until when sign-ins from addresses unfamiliar to the account are refused (the decision itself
+    # is made from sign_in_attempts; this column shows the latest lock).
     locked_until: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    # Raised on sign-out, password change and deactivation: page sessions stamped with an older
+    # value are no longer accepted, on every worker.
+    session_generation: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     township: so.Mapped[Township | None] = so.relationship()
     bank: so.Mapped[Bank | None] = so.relationship()

@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microcredit.db")
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set (make run creates one in instance/secret_key)")
+    _trust_proxies(app)
     _init_extensions(app)
     domains.load()
     _register_blueprints(app)
@@ -32,6 +33,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` proxies, take the client address and scheme from their X-Forwarded-For and
+    X-Forwarded-Proto (the sign-in throttle counts per client address; HSTS needs the https scheme)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _init_extensions(app: Flask) -> None:

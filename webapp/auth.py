@@ -1,11 +1,15 @@
-"""Sign in and out, the language switch, and the helpers other blueprints use to guard views.
+"""Sign in and out, the password page, the language switch, and the helpers other blueprints use to guard views.
 
 ``current_actor()`` is the ``Actor`` of the request; ``roles_required(*roles)`` sends anonymous
 users to the sign-in page and answers 403 to users holding none of ``roles``.
+
+A page session holds the user's session generation, the instant of sign-in and the last activity.
+The user loader (one query, the one that loads the user) refuses the session when the generation
+has moved on (sign-out, password change, deactivation: on every worker), when it has been idle for
+``SESSION_IDLE_MINUTES`` or when ``PERMANENT_SESSION_LIFETIME`` has passed since sign-in.
 """
 from __future__ import annotations
 
-from collections import defaultdict, deque
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -15,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from forms.auth import LoginForm
+from forms.auth import ChangePasswordForm, LoginForm
 from models import User, db
-from workflows import accounts, audit, clock, demo_data
+from workflows import accounts, clock, demo_data
 from workflows.audit import Actor
+from workflows.errors import FormInvalidError
 
 from .errors import wants_json
 from .extensions import login_manager
@@ -31,6 +36,20 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to open this page.")
 login_manager.login_message_category = "warning"
 
+GENERATION, SIGNED_IN_AT, SEEN_AT = "auth_generation", "auth_signed_in_at", "auth_seen_at"
+SIGN_IN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", GENERATION, SIGNED_IN_AT, SEEN_AT)
+SEEN_EVERY = 60  # seconds: the last activity is rewritten at most this often
+LOGIN_REFUSALS = {"refused": _l("Wrong username or password."),
+                  "locked": _l("Too many failed attempts. Please try again later.")}
+BUSY_ADDRESS = _l("Too many failed sign-ins from this computer. Please wait 15 minutes and try again.")
+PASSWORD_PROBLEMS = {
+    "wrong_password": _l("The current password is wrong."),
+    "too_many_attempts": _l("Too many failed attempts. Please try again later."),
+    "too_short": _l("The new password needs at least %(count)d characters.", count=accounts.MIN_PASSWORD_LENGTH),
+    "same_as_old": _l("Choose a new password different from the current one."),
+}
+
+
 @bp.before_app_request
 def _forget_previous_request() -> None:
     """Drop the user and locale cached on ``g``: when an app context outlives one request (the test
@@ -41,40 +60,37 @@ def _forget_previous_request() -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    """The user of a page session that is still good (see the module docstring), else None."""
+    user = db.session.get(User, int(user_id), populate_existing=True) if user_id.isdigit() else None
+    if user is None or not user.is_active or session.get(GENERATION) != user.session_generation:
+        return _end_page_session()
+    now = int(clock.now().timestamp())
+    if _expired(now):
+        flash(_("You were signed out after a while without activity. Please sign in again."), "info")
+        return _end_page_session()
+    if now - session.get(SEEN_AT, 0) >= SEEN_EVERY:
+        session[SEEN_AT] = now
+    return user
 
 
-class LoginThrottle:
-    """Failed sign-ins per client address and per username, kept in this process only.
-
-    Per process on purpose: the account lock in the database is the real guard; this slows down
-    one address guessing many accounts (HTTP 429) and tells a user typing one name that it is locked
-    without showing whether that name exists.
-    """
-
-    def __init__(self) -> None:
-        self.by_address: dict[str, deque] = defaultdict(deque)
-        self.by_name: dict[str, deque] = defaultdict(deque)
-
-    def failures(self, table: dict[str, deque], key: str, window) -> int:
-        stamps, since = table[key], clock.now() - window
-        while stamps and stamps[0] <= since:
-            stamps.popleft()
-        if not stamps:
-            table.pop(key, None)
-        return len(stamps)
-
-    def fail(self, address: str, name: str) -> None:
-        self.by_address[address].append(clock.now())
-        self.by_name[name.casefold()].append(clock.now())
-
-    def succeed(self, name: str) -> None:
-        self.by_name.pop(name.casefold(), None)
+def _expired(now: int) -> bool:
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    return now - session.get(SEEN_AT, 0) > idle or now - session.get(SIGNED_IN_AT, 0) > lifetime
 
 
-def throttle() -> LoginThrottle:
-    return current_app.extensions.setdefault("login_throttle", LoginThrottle())
+def _end_page_session() -> None:
+    """Forget the signed-in user of this cookie (the language and messages stay)."""
+    for key in SIGN_IN_KEYS:
+        session.pop(key, None)
+
+
+def sign_in_limits() -> accounts.SignInLimits:
+    """The sign-in throttle's numbers from the configuration (pages and API alike)."""
+    config = current_app.config
+    return accounts.SignInLimits(
+        per_address=config["LOGIN_FAILURES_PER_ADDRESS"], per_account=config["LOGIN_FAILURES_BEFORE_LOCK"],
+        period=config["LOGIN_LOCK_PERIOD"], familiar_for=config["LOGIN_FAMILIAR_ADDRESS_PERIOD"])
 
 
 def current_actor() -> Actor:
@@ -119,44 +135,26 @@ def login():
         return redirect(landing_url())
     form = LoginForm()
     if form.validate_on_submit():
-        _refuse_busy_address()
-        user = accounts.authenticate(
-            form.username.data, form.password.data,
-            failures_before_lock=current_app.config["LOGIN_FAILURES_BEFORE_LOCK"],
-            lock_period=current_app.config["LOGIN_LOCK_PERIOD"])
-        if user is not None:
-            return _signed_in(user, form.username.data)
-        _failed(form)
+        checked = accounts.sign_in(form.username.data, form.password.data, request.remote_addr, sign_in_limits())
+        if checked.outcome == "throttled":
+            abort(429, description=str(BUSY_ADDRESS))
+        if checked.user is not None:
+            return _signed_in(checked.user)
+        form.form_errors.append(LOGIN_REFUSALS[checked.outcome])
     return render_template("auth/login.html", form=form, demo_logins=_demo_logins()), 200
 
 
-def _refuse_busy_address() -> None:
-    limit = current_app.config.get("LOGIN_FAILURES_PER_ADDRESS", 20)
-    window = current_app.config["LOGIN_LOCK_PERIOD"]
-    if throttle().failures(throttle().by_address, request.remote_addr or "", window) >= limit:
-        abort(429, description=_("Too many failed sign-ins from this computer. Please wait 15 minutes "
-                                 "and try again."))
-
-
-def _signed_in(user: User, username: str):
-    throttle().succeed(username)
+def _signed_in(user: User):
+    """A fresh cookie (only the language carried over) stamped with the generation and the time."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     login_user(user)
     session.permanent = True
-    audit.record("login", Actor(user, None, request.remote_addr))
-    db.session.commit()
+    now = int(clock.now().timestamp())
+    session.update({GENERATION: user.session_generation, SIGNED_IN_AT: now, SEEN_AT: now})
     return redirect(safe_next(request.args.get("next")) or landing_url())
-
-
-def _failed(form: LoginForm) -> None:
-    username = form.username.data
-    throttle().fail(request.remote_addr or "", username)
-    audit.record("login_failed", Actor(None, None, request.remote_addr), comment=username[:64])
-    db.session.commit()
-    locked = throttle().failures(throttle().by_name, username.casefold(), current_app.config["LOGIN_LOCK_PERIOD"])
-    if locked >= current_app.config["LOGIN_FAILURES_BEFORE_LOCK"]:
-        form.form_errors.append(_("Too many failed attempts. Please try again later."))
-    else:
-        form.form_errors.append(_("Wrong username or password."))
 
 
 def _demo_logins() -> dict | None:
@@ -168,12 +166,33 @@ def _demo_logins() -> dict | None:
 
 @bp.post("/logout")
 def logout():
+    """Ends every page session of the user, on every worker (their API tokens stay)."""
     if current_user.is_authenticated:
-        audit.record("logout", current_actor())
-        db.session.commit()
+        accounts.sign_out(current_actor())
         logout_user()
+    _end_page_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required()
+def change_password():
+    """This session goes on with the new generation; copies of its cookie, other sessions and API tokens end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            generation = accounts.change_password(
+                current_user._get_current_object(), form.old_password.data, form.new_password.data,
+                ip_address=request.remote_addr, limits=sign_in_limits())
+        except FormInvalidError as exc:
+            for field, codes in exc.field_errors.items():
+                form[field].errors.extend(str(PASSWORD_PROBLEMS.get(code, code)) for code in codes)
+        else:
+            session[GENERATION] = generation
+            flash(_("Your password has been changed. Your other sessions and API tokens have ended."), "success")
+            return redirect(landing_url())
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/language")

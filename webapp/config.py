@@ -14,7 +14,10 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)  # absolute: counted from sign-in, activity does not extend it
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))  # signed out after this long idle
+    SESSION_REFRESH_EACH_REQUEST = False  # the cookie is rewritten when the session changes (activity: once a minute)
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # trusted proxies in front (X-Forwarded-For/-Proto)
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
@@ -24,9 +27,11 @@ class Config:
                                           "reports"))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     SHOW_DEMO_LOGINS = os.environ.get("SHOW_DEMO_LOGINS", "0") == "1"
+    # Sign-in throttle, shared by all workers through the database (workflows/accounts.py, docs/security.md)
     LOGIN_FAILURES_PER_ADDRESS = 20  # per client address within LOGIN_LOCK_PERIOD → HTTP 429
-    LOGIN_FAILURES_BEFORE_LOCK = 5
+    LOGIN_FAILURES_BEFORE_LOCK = 5  # per name and address, or per name from unfamiliar addresses → locked
     LOGIN_LOCK_PERIOD = timedelta(minutes=15)
+    LOGIN_FAMILIAR_ADDRESS_PERIOD = timedelta(days=30)  # an address that signed in to an account this recently
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

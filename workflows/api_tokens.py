@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -35,16 +36,26 @@ def issue(user: User, lifetime: timedelta, ip_address: str | None = None) -> tup
     return token, expires_at
 
 
-@unit_of_work
-def sign_in(username: str, password: str, *, lifetime: timedelta, failures_before_lock: int,
-            lock_period: timedelta, ip_address: str | None = None) -> tuple[str, datetime] | None:
-    """Check the credentials (counting failures and locking as the login page does) and issue a token.
+@dataclass(frozen=True)
+class TokenSignIn:
+    """The answer to a token request: the outcome of ``accounts.check_sign_in`` and, when signed in, the token."""
 
-    ``None`` for bad credentials or a locked or inactive account; the failure count is committed.
+    outcome: str
+    token: str | None = None
+    expires_at: datetime | None = None
+
+
+@unit_of_work
+def sign_in(username: str, password: str, *, lifetime: timedelta, limits: accounts.SignInLimits,
+            ip_address: str | None = None) -> TokenSignIn:
+    """Check the credentials through the sign-in throttle the login page uses and issue a token.
+
+    The attempt is recorded and committed whatever the outcome.
     """
-    user = accounts.authenticate(username, password, failures_before_lock=failures_before_lock,
-                                 lock_period=lock_period)
-    return issue(user, lifetime, ip_address) if user is not None else None
+    checked = accounts.check_sign_in(username, password, ip_address, limits)
+    if checked.user is None:
+        return TokenSignIn(checked.outcome)
+    return TokenSignIn(checked.outcome, *issue(checked.user, lifetime, ip_address))
 
 
 def _live_token(token: str | None) -> ApiToken | None:

@@ -1,4 +1,7 @@
-"""Sign in, lockout, address throttle, safe ``next``, logout by POST, CSRF, and ``roles_required``."""
+"""Sign in, lockout, address throttle, safe ``next``, logout by POST, CSRF, and ``roles_required``.
+
+The throttle across workers and the lock per name and address: test_login_throttle.py; sessions that
+end: test_sessions.py."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,19 +9,12 @@ from datetime import timedelta
 import pytest
 from flask import Blueprint
 
-from models import AuditEvent, db
+from models import AuditEvent, SignInAttempt, db
 from tests.conftest import count
 from tests.factories import PASSWORD
 from webapp import create_app
 from webapp.auth import roles_required
 from workflows import clock
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle(app):
-    app.extensions.pop("login_throttle", None)
-    yield
-    app.extensions.pop("login_throttle", None)
 
 
 def post_login(client, username, password=PASSWORD, next_url=None, address="127.0.0.1"):
@@ -45,7 +41,7 @@ def test_wrong_password_is_refused_and_audited(client, world):
     assert response.status_code == 200
     assert "用户名或密码错误" in response.text
     assert count(AuditEvent, action="login_failed") == 1
-    assert world.users["clerk_hanfeng"].failed_logins == 1
+    assert count(SignInAttempt, username="clerk_hanfeng", ip_address="127.0.0.1", succeeded=False) == 1
 
 
 def test_five_failures_lock_the_account_until_the_period_ends(client, world):

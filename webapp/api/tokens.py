@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import g, request
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from workflows import api_tokens
 from workflows.errors import FormInvalidError
 
+from ..auth import BUSY_ADDRESS, sign_in_limits
 from . import serialize
 from .base import api_user, bp, config, json_body
 from .messages import BAD_CREDENTIALS, FIELD_MESSAGES
@@ -19,14 +20,13 @@ def create_token():
                if not isinstance(body.get(key), str) or not body[key]}
     if missing:
         raise FormInvalidError(missing)
-    issued = api_tokens.sign_in(
-        body["username"], body["password"], lifetime=config("API_TOKEN_LIFETIME"),
-        failures_before_lock=config("LOGIN_FAILURES_BEFORE_LOCK"), lock_period=config("LOGIN_LOCK_PERIOD"),
-        ip_address=request.remote_addr)
-    if issued is None:
+    issued = api_tokens.sign_in(body["username"], body["password"], lifetime=config("API_TOKEN_LIFETIME"),
+                                limits=sign_in_limits(), ip_address=request.remote_addr)
+    if issued.outcome == "throttled":
+        raise TooManyRequests(str(BUSY_ADDRESS))
+    if issued.token is None:
         raise Unauthorized(str(BAD_CREDENTIALS))
-    token, expires_at = issued
-    return {"token": token, "token_type": "Bearer", "expires_at": serialize.instant(expires_at)}, 201
+    return {"token": issued.token, "token_type": "Bearer", "expires_at": serialize.instant(issued.expires_at)}, 201
 
 
 @bp.delete("/tokens/current")
