@@ -68,7 +68,6 @@ def _empty_all_tables() -> None:
 def app(_app):
     with _app.app_context():
         _empty_all_tables()
-        _app.extensions.pop("login_throttle", None)
         yield _app
         db.session.remove()
 

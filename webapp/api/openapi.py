@@ -44,7 +44,8 @@ def wrapped(status: str, description: str, key: str, schema: str, many: bool = F
 
 
 def error_answers(*statuses: int) -> dict:
-    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid"}
+    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid",
+             429: "TooManyAttempts"}
     return {str(s): {"$ref": f"#/components/responses/{names[s]}"} for s in statuses}
 
 
@@ -96,7 +97,10 @@ def _paths() -> dict:
     }
     return {
         "/tokens": {"post": op("create_token", "Sign in: a bearer token", answer("201", "issued", "Token"), 401,
-                                422, body="TokenRequest", public=True, tag="auth")},
+                                422, 429, body="TokenRequest", public=True, tag="auth",
+                                description="Failures are counted in the database for every worker: too many "
+                                            "from one address answer 429 `too_many_requests`; a name locked for "
+                                            "the caller's address answers 401 like a wrong password.")},
         "/tokens/current": {"delete": op("revoke_token", "Sign out: revoke this token",
                                           answer("204", "revoked"), tag="auth")},
         "/me": {"get": op("me", "Who the token belongs to", answer("200", "the user", "Me"), tag="auth")},

@@ -160,6 +160,7 @@ ERROR_RESPONSES = {
     "Invalid": "bad input (`invalid` with messages per field), a policy rule refuses it (its codes), or the "
                "process diagram failed while running the step (`process_error`; nothing was saved)",
     "Conflict": "`already_completed` (someone completed the task) or `stale` (the instance moved on)",
+    "TooManyAttempts": "too many failed sign-ins from this address; wait and try again (`too_many_requests`)",
 }
 RESPONSES = {name: {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
              for name, description in ERROR_RESPONSES.items()}
