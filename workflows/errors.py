@@ -83,6 +83,18 @@ class ScriptRefusedError(DomainError):
     codes = ("script_refused",)
 
 
+class BudgetExceededError(ScriptRefusedError):
+    """Diagram code ran past a limit of the sandbox's budget (steps, time, size, memory, depth).
+
+    The message names the limit (docs/engine.md §Budgets); ``limit`` is its constant's name."""
+
+    codes = ("budget_exceeded",)
+
+    def __init__(self, message: str = "", *, limit: str | None = None):
+        self.limit = limit
+        super().__init__(message)
+
+
 class UnsafeXmlError(DomainError):
     """An uploaded BPMN/DMN document uses DOCTYPE, entities or is not well-formed XML."""
 

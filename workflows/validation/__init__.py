@@ -4,8 +4,9 @@ Two levels, both reporting ``{element id: [message, ...]}`` (a file name for a f
 be read, ``__all__`` for the set as a whole), so the editor can show each problem on its element:
 
 * ``safety_problems(sources)``: every file parses safely (no DOCTYPE, entities or network) and
-  every condition, script, timer expression and DMN cell compiles in the restricted environment.
-  Nothing that fails this is ever stored, not even as a draft.
+  every condition, script, timer expression and DMN cell compiles in the restricted environment
+  and runs on sample data within the sandbox's budget (``expressions.SampleRuns``). Nothing that
+  fails this is ever stored, not even as a draft.
 * ``problems(process_key, sources, known_forms)``: safety, then the structural rules of
   ``structure`` and finally SpiffWorkflow's own parser. Required before a deploy.
 
@@ -25,7 +26,7 @@ from .. import engine
 from ..errors import FormInvalidError, UnsafeXmlError
 from ..safe_xml import parse_xml
 from .dry_run import TestRunReport, test_run
-from .expressions import bpmn_expressions, dmn_expressions
+from .expressions import SampleRuns, bpmn_expressions, dmn_expressions
 from .structure import FieldChecker, bpmn_structure, decision_ids, dmn_structure, process_ids
 from .xml import Problems, add
 
@@ -95,9 +96,9 @@ def _parsed(sources: dict, found: Problems) -> dict:
 
 def safety_problems(sources: dict) -> Problems:
     found: Problems = {}
-    roots = _parsed(sources, found)
+    roots, runs = _parsed(sources, found), SampleRuns()
     for name, root in roots.items():
-        (dmn_expressions if name.endswith(".dmn") else bpmn_expressions)(root, found)
+        (dmn_expressions if name.endswith(".dmn") else bpmn_expressions)(root, found, runs)
     return found
 
 
