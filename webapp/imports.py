@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from forms.imports import MAX_UPLOAD_BYTES, ImportConfirmForm, ImportUploadForm
 from workflows import imports
+from workflows.imports import limits, staging
 from workflows.imports import report as import_report
-from workflows.imports import staging
 
 from .auth import current_actor, roles_required
 from .rule_messages import rule_message
@@ -49,10 +49,29 @@ IMPORT_MESSAGES = {
     "missing_column": _l("A required column is missing (missing_column)"),
     "duplicate_column": _l("Two columns have the same meaning (duplicate_column)"),
     "empty_file": _l("The file has no rows (empty_file)"),
-    "too_many_rows": _l("The file has too many rows (too_many_rows)"),
+    "too_many_rows": _l("The file has more than %(limit)s rows, empty rows included (too_many_rows)",
+                        limit=f"{limits.MAX_ROWS:,}"),
     "unknown_encoding": _l("The file is neither UTF-8 nor GBK text (unknown_encoding)"),
     "not_a_workbook": _l("The file is not an Excel .xlsx workbook (not_a_workbook)"),
     "unreadable_file": _l("The file cannot be read as CSV (unreadable_file)"),
+    "file_too_large": _l("The file is larger than %(limit)s MB (file_too_large)",
+                         limit=limits.MAX_FILE_BYTES // limits.MIB),
+    "too_many_columns": _l("A row has more than %(limit)s cells (too_many_columns)", limit=limits.MAX_COLUMNS),
+    "too_many_cells": _l("The file has more than %(limit)s cells (too_many_cells)", limit=f"{limits.MAX_CELLS:,}"),
+    "cell_too_long": _l("A cell holds more than %(limit)s characters (cell_too_long)",
+                        limit=f"{limits.MAX_CELL_CHARS:,}"),
+    "too_much_text": _l("The imported columns hold more than %(limit)s characters in all (too_much_text)",
+                        limit=f"{limits.MAX_TABLE_CHARS:,}"),
+    "line_too_long": _l("A line of the file is longer than %(limit)s characters (line_too_long)",
+                        limit=f"{limits.MAX_LINE_CHARS:,}"),
+    "too_many_parts": _l("The workbook has more than %(limit)s parts inside (too_many_parts)",
+                         limit=f"{limits.MAX_PARTS:,}"),
+    "workbook_too_large": _l("Unpacked, the workbook would be larger than %(limit)s MB (workbook_too_large)",
+                             limit=limits.MAX_UNPACKED_BYTES // limits.MIB),
+    "suspicious_compression": _l("A part of the workbook is compressed more than %(limit)s to 1, like a zip bomb "
+                                 "(suspicious_compression)", limit=limits.MAX_RATIO),
+    "unsafe_xml": _l("The workbook has XML this system does not accept: a DOCTYPE or entity declaration, or "
+                     "text not in UTF-8 (unsafe_xml)"),
     "no_policy_setting": _l("A policy setting the import needs is not set (no_policy_setting)"),
     "import_refused": _l("The file has errors; nothing was imported (import_refused)"),
 }
@@ -64,6 +83,18 @@ HEADINGS = {"row": _l("Row"), "errors": _l("Errors")}
 def message(code: str):
     """The message of an import error code or the label of a count."""
     return COUNT_LABELS.get(code) or IMPORT_MESSAGES.get(code) or rule_message(code)
+
+
+def refusal_message(refused: imports.UploadRefusedError) -> str:
+    """The message of a file refused for a limit, with the row where it was passed."""
+    text = str(message(refused.code))
+    return f"{text} — {_('row %(number)s', number=refused.row)}" if refused.row else text
+
+
+def refusal_payload(refused: imports.UploadRefusedError) -> dict:
+    """The JSON error body (``webapp.errors`` shape) of a refused file: its code and message, also under ``file``."""
+    text = refusal_message(refused)
+    return {"errors": {"file": [text]}, "codes": [refused.code], "message": text}
 
 
 def headings(kind: str) -> dict[str, str]:
@@ -83,6 +114,12 @@ def _page(kind: str, form, report=None, token: str | None = None, status: int = 
                            headings=headings(kind), max_mb=MAX_UPLOAD_BYTES // (1024 * 1024)), status
 
 
+def _refused(kind: str, form, refused: imports.UploadRefusedError):
+    """The upload page again (422) with the refusal under the file field; nothing was kept."""
+    form.file.errors = [*form.file.errors, refusal_message(refused)]
+    return _page(kind, form, status=422)
+
+
 def upload(kind: str):
     actor = imports.require_role(kind, current_actor())
     form = ImportUploadForm()
@@ -91,8 +128,11 @@ def upload(kind: str):
     if not form.validate_on_submit():
         return _page(kind, form, status=422)
     data, filename = form.file.data.read(), form.file.data.filename or "upload"
+    try:
+        report = imports.preview(kind, actor, data, filename)
+    except imports.UploadRefusedError as refused:
+        return _refused(kind, form, refused)
     staged = staging.stage(staging_dir(), kind, actor.user.id, filename, data)
-    report = imports.preview(kind, actor, data, filename)
     return _page(kind, ImportUploadForm(formdata=None), report, staged.token)
 
 
@@ -106,6 +146,9 @@ def confirm(kind: str):
         report = imports.run(kind, actor, staged.data, staged.filename)
     except imports.ImportRefusedError as refused:
         return _page(kind, ImportUploadForm(formdata=None), refused.report, staged.token, status=422)
+    except imports.UploadRefusedError as refused:
+        staging.discard(staging_dir(), staged.token)
+        return _refused(kind, ImportUploadForm(formdata=None), refused)
     staging.discard(staging_dir(), staged.token)
     counts = ", ".join(f"{message(name)}: {number}" for name, number in report.counts.items())
     flash(_("Imported %(filename)s (%(counts)s).", filename=staged.filename, counts=counts), "success")

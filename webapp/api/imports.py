@@ -2,6 +2,7 @@
 
 ``?dry_run=1`` answers 200 with the per-row report and writes nothing. Otherwise the import is all or
 nothing: 201 with the counts, or 422 (``import_refused``) with the same report and nothing written.
+A file over the upload limits is 422 with the limit's code (``too_many_rows``…) and no report.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from workflows import imports
 from workflows.errors import FormInvalidError
 
 from ..errors import error_payload
-from ..imports import message
+from ..imports import message, refusal_payload
 from .base import actor, bp
 from .openapi import EXTRA_SCHEMAS, EXTRA_TAGS, add_paths, answer, op, query
 from .openapi_schemas import array, integer, obj, ref, text
@@ -40,13 +41,15 @@ def _uploaded() -> tuple[bytes, str]:
 def import_households():
     who = imports.require_role("households", actor())
     data, filename = _uploaded()
-    if request.args.get("dry_run", "").lower() in DRY_RUN_VALUES:
-        return {"report": _report_json(imports.preview("households", who, data, filename))}
     try:
+        if request.args.get("dry_run", "").lower() in DRY_RUN_VALUES:
+            return {"report": _report_json(imports.preview("households", who, data, filename))}
         report = imports.run("households", who, data, filename)
     except imports.ImportRefusedError as refused:
         body, status = error_payload(refused)
         return {**body, "report": _report_json(refused.report)}, status
+    except imports.UploadRefusedError as refused:
+        return refusal_payload(refused), 422
     return {"counts": report.counts, "sha256": report.sha256, "filename": report.filename}, 201
 
 

@@ -5,16 +5,27 @@ Accepted: Excel ``.xlsx`` (the first sheet, read with openpyxl in read-only mode
 header; each header cell is matched against the Chinese and English names of a ``Column``. Cell
 values come back as stripped text (dates as ISO text, whole numbers without ``.0``), so every
 importer parses one kind of input. Row numbers are the spreadsheet's (the header is row 1).
+
+Files are held to ``limits``: ``check_upload`` refuses an oversized or unsafe file before anything
+parses it; reading streams and refuses (``UploadRefusedError``) at the first row, cell or character
+over a limit, empty rows included, before the rows of the whole sheet are built.
 """
 from __future__ import annotations
 
 import csv
 import io
+import xml.parsers.expat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-MAX_ROWS = 100_000
+from . import limits
+from .limits import NotAWorkbookError, UnreadableFileError, UploadRefusedError
+
+# What openpyxl raises on a damaged workbook (SyntaxError: XML not well-formed; ValueError: defusedxml refusals).
+WORKBOOK_ERRORS = (zipfile.BadZipFile, LookupError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error,
+                   RuntimeError, NotImplementedError, xml.parsers.expat.ExpatError)
 
 
 @dataclass(frozen=True)
@@ -68,37 +79,81 @@ def decode_csv(data: bytes) -> str:
     raise UnreadableFileError("unknown_encoding")
 
 
-class UnreadableFileError(ValueError):
-    """The bytes are neither an xlsx workbook nor CSV text in a known encoding."""
+def check_upload(data: bytes, filename: str) -> None:
+    """Refuse (``UploadRefusedError``) a file over the size limits or not a sound workbook; nothing is parsed."""
+    limits.check_size(data)
+    if is_xlsx(data, filename):
+        limits.check_archive(data).close()
 
 
 def raw_lines(data: bytes, filename: str):
     """The file's lines as lists of cell values (xlsx: the first worksheet)."""
+    limits.check_size(data)
     if is_xlsx(data, filename):
         return _xlsx_lines(data)
-    text = decode_csv(data)
-    return csv.reader(io.StringIO(text, newline=""))
+    return _csv_lines(decode_csv(data))
+
+
+def _csv_lines(text: str):
+    stream = io.StringIO(text, newline="")
+    return csv.reader(_bounded_lines(stream))
+
+
+def _bounded_lines(stream: io.StringIO):
+    """Physical lines, each refused past ``MAX_LINE_CHARS`` before csv splits it (and reads no more of it)."""
+    number = 0
+    while line := stream.readline(limits.MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > limits.MAX_LINE_CHARS:
+            raise UploadRefusedError("line_too_long", number)
+        yield line
 
 
 def _xlsx_lines(data: bytes):
     from openpyxl import load_workbook
 
+    with limits.check_archive(data) as archive:
+        limits.scan_parts(archive)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFileError("not_a_workbook") from exc
+    except WORKBOOK_ERRORS:
+        raise NotAWorkbookError() from None
     try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # rows as wide as their cells, not as the file claims
+        yield from sheet.iter_rows(values_only=True)
+    except WORKBOOK_ERRORS:
+        raise NotAWorkbookError() from None
     finally:
         workbook.close()
 
 
+def _within_limits(lines):
+    """Each line's cells as text, refused at the first row, cell or character over the limits (empty rows count)."""
+    cells = 0
+    for number, values in enumerate(lines, 1):
+        if number > limits.MAX_ROWS:
+            raise UploadRefusedError("too_many_rows")
+        if len(values) > limits.MAX_COLUMNS:
+            raise UploadRefusedError("too_many_columns", number)
+        cells += len(values)
+        if cells > limits.MAX_CELLS:
+            raise UploadRefusedError("too_many_cells")
+        texts = [cell_text(v) for v in values]
+        if any(len(text) > limits.MAX_CELL_CHARS for text in texts):
+            raise UploadRefusedError("cell_too_long", number)
+        yield texts
+
+
 def read_table(data: bytes, filename: str, columns: tuple[Column, ...]) -> Table:
-    """The file as rows of ``{key: text}``; header problems and unreadable files as header errors."""
+    """The file as rows of ``{key: text}``; header problems and unreadable files as header errors.
+
+    ``UploadRefusedError`` when the file is over a limit of ``limits``; a file that is no workbook at all
+    stays a header error (``not_a_workbook``), as ``check_upload`` refuses it before this is called.
+    """
     table = Table()
     try:
-        lines = iter(raw_lines(data, filename))
+        lines = _within_limits(raw_lines(data, filename))
         header, number = _header(lines)
         if header is None:
             table.header_errors.append(("empty_file", ""))
@@ -106,15 +161,16 @@ def read_table(data: bytes, filename: str, columns: tuple[Column, ...]) -> Table
         positions = _positions(header, columns, table)
         if table.header_errors:
             return table
-        for values in lines:
+        kept = 0
+        for texts in lines:
             number += 1
-            texts = [cell_text(v) for v in values]
             if not any(texts):
                 continue
-            if len(table.rows) >= MAX_ROWS:
-                table.header_errors.append(("too_many_rows", str(MAX_ROWS)))
-                return table
-            table.rows.append((number, {key: texts[i] if i < len(texts) else "" for key, i in positions.items()}))
+            values = {key: texts[i] if i < len(texts) else "" for key, i in positions.items()}
+            kept += sum(map(len, values.values()))
+            if kept > limits.MAX_TABLE_CHARS:
+                raise UploadRefusedError("too_much_text", number)
+            table.rows.append((number, values))
     except (UnreadableFileError, csv.Error) as exc:
         table.header_errors.append((str(exc) if isinstance(exc, UnreadableFileError) else "unreadable_file", ""))
     return table
@@ -122,9 +178,8 @@ def read_table(data: bytes, filename: str, columns: tuple[Column, ...]) -> Table
 
 def _header(lines) -> tuple[list[str] | None, int]:
     number = 0
-    for values in lines:
+    for texts in lines:
         number += 1
-        texts = [cell_text(v) for v in values]
         if any(texts):
             return texts, number
     return None, number

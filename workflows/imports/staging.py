@@ -4,7 +4,8 @@ The file goes into a folder on disk (the web layer passes the instance folder's 
 a random token, beside a small JSON note of who uploaded it, for which import, its name and its
 SHA-256. Confirming reads it back only for the same user and import kind and checks the hash, so
 a token alone is worth nothing to anyone else. Files older than ``MAX_AGE`` are deleted on the next
-upload. Several web processes on one host share the folder.
+upload. Several web processes on one host share the folder. A file over the upload limits is refused
+(``UploadRefusedError``) and never written.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from .. import clock
 from ..errors import NotFoundError
+from .reading import check_upload
 
 MAX_AGE = timedelta(hours=24)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -33,6 +35,7 @@ class StagedFile:
 
 
 def stage(folder: str | Path, kind: str, user_id: int, filename: str, data: bytes) -> StagedFile:
+    check_upload(data, filename)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     purge(folder)
