@@ -182,11 +182,16 @@ def check_ratio(now: datetime | None = None):
     """Start ``risk_fund_topup`` when the ratio is exceeded and no top-up is open (one transaction).
 
     Returns the new instance row, or None. Called by every timer sweep: a second call while the
-    first top-up is still open starts nothing.
+    first top-up is still open starts nothing, and neither does a concurrent one (another worker's
+    sweep): the fund's row is locked before the open top-up is looked for (``lock_fund``).
     """
     now = now or clock.now()
     with clock.frozen(now):
-        if get_fund() is None or open_topup() is not None or not _deployed():
+        fund = get_fund()
+        if fund is None:
+            return None
+        lock_fund(fund)
+        if open_topup() is not None or not _deployed():
             return None
         try:
             pos = position(clock.today())
@@ -206,6 +211,17 @@ def check_ratio(now: datetime | None = None):
             row.due_at = due
         audit.record("risk_fund_topup_started", process_instance_id=loaded.row.id, after=data)
         return loaded.row
+
+
+def lock_fund(fund: RiskFund) -> None:
+    """Hold the fund's row until the transaction ends: a concurrent ratio check waits here, then sees
+    the top-up the first one started.
+
+    A no-op UPDATE: on PostgreSQL it locks the row as ``SELECT … FOR UPDATE`` does; on SQLite, whose
+    reads outside a write take no lock, it takes the database's write lock before anything is read
+    (``audit`` locks the chain head the same way)."""
+    db.session.execute(sa.update(RiskFund).where(RiskFund.id == fund.id).values(name=RiskFund.name)
+                       .execution_options(synchronize_session=False))
 
 
 def _deployed() -> bool:

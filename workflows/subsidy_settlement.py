@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Bank, HumanTask, HumanTaskState, Loan, ProcessVersion, User, db
 from models.repayment import Repayment
@@ -55,7 +56,10 @@ def schedule(now: datetime | None = None) -> list[SubsidySettlement]:
     """Schedule every bank's settlement of the quarter running ``now``; compute those now due.
 
     In the caller's transaction (setup); returns the settlements scheduled by this call (none on a
-    second call).
+    second call). Safe when two workers run it at once: a settlement row is inserted only if no
+    other transaction has one for the bank and quarter (the unique key decides, ``_insert_row``),
+    and its process is started only by the transaction whose insert took; a due settlement is drawn
+    up only by the transaction that finds it still scheduled once its row is locked (``_claim``).
     """
     now = now or clock.now()
     with clock.frozen(now):
@@ -65,11 +69,12 @@ def schedule(now: datetime | None = None) -> list[SubsidySettlement]:
         year, quarter = quarter_of(clock.today())
         known = set(db.session.scalars(sa.select(SubsidySettlement.bank_id).where(
             SubsidySettlement.year == year, SubsidySettlement.quarter == quarter)))
-        banks = db.session.scalars(sa.select(Bank).where(Bank.id.not_in(known)).order_by(Bank.id))
-        scheduled = [_schedule(bank, year, quarter) for bank in banks]
+        banks = db.session.scalars(sa.select(Bank).where(Bank.id.not_in(known)).order_by(Bank.id)).all()
+        scheduled = [s for s in (_schedule(bank, year, quarter) for bank in banks) if s is not None]
         waiting = db.session.scalars(sa.select(SubsidySettlement).where(SubsidySettlement.status == "scheduled"))
         for settlement in [s for s in waiting if settle_at(s.year, s.quarter) <= now]:
-            compute_settlement(settlement.year, settlement.quarter, settlement.bank)
+            if _claim(settlement):
+                compute_settlement(settlement.year, settlement.quarter, settlement.bank)
         return scheduled
 
 
@@ -79,11 +84,36 @@ def ensure_scheduled(now: datetime | None = None) -> list[SubsidySettlement]:
     return schedule(now)
 
 
-def _schedule(bank: Bank, year: int, quarter: int) -> SubsidySettlement:
-    settlement = SubsidySettlement(year=year, quarter=quarter, bank_id=bank.id, status="scheduled",
-                                   created_at=clock.now())
-    db.session.add(settlement)
-    db.session.flush()
+def _insert_row(bank: Bank, year: int, quarter: int) -> SubsidySettlement | None:
+    """The bank's new settlement row for the quarter, or None when another transaction has one.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the unique (year, quarter, bank): a concurrent insert
+    waits for the other transaction and then inserts nothing, where a plain insert would raise
+    ``IntegrityError`` and need a savepoint to go on (and SQLite's driver commits the whole
+    transaction when it releases a savepoint opened before any write)."""
+    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(SubsidySettlement)
+    inserted = db.session.scalar(
+        insert.values(year=year, quarter=quarter, bank_id=bank.id, status="scheduled", created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["year", "quarter", "bank_id"]).returning(SubsidySettlement.id))
+    return db.session.get(SubsidySettlement, inserted) if inserted is not None else None
+
+
+def _claim(settlement: SubsidySettlement) -> bool:
+    """Lock the settlement's row; whether it is still scheduled (a concurrent worker drew it up first if not).
+
+    A no-op UPDATE that waits for another transaction holding the row, then matches only if the
+    status did not change meanwhile (on SQLite it takes the write lock first, as ``risk_fund.lock_fund``)."""
+    return db.session.execute(
+        sa.update(SubsidySettlement).where(SubsidySettlement.id == settlement.id,
+                                           SubsidySettlement.status == "scheduled")
+        .values(status=SubsidySettlement.status).execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _schedule(bank: Bank, year: int, quarter: int) -> SubsidySettlement | None:
+    settlement = _insert_row(bank, year, quarter)
+    if settlement is None:
+        return None
     data = {"settlement_id": settlement.id, "bank_id": bank.id, "year": year, "quarter": quarter,
             "settle_at": settle_at(year, quarter).isoformat()}
     loaded = instances.start(PROCESS_KEY, None, data, bank_id=bank.id)

@@ -7,7 +7,12 @@ check makes a second worker's save of the same instance fail and roll back inste
 instance whose timer another worker already fired (its ``next_timer_at`` moved on) is left alone.
 
 After the due timers, each sweep recomputes days past due and risk classes
-(``overdue.recompute``), checks the risk fund ratio and schedules subsidy settlements.
+(``overdue.recompute``), checks the risk fund ratio and schedules subsidy settlements. Two workers
+never run one of these jobs at once on PostgreSQL: each takes a transaction-scoped advisory lock,
+without waiting (``_job_lock``: the worker that holds it does the job; the other skips it this
+sweep). The jobs hold on their own too, wherever they are called from and on SQLite: the ratio
+check locks the fund's row before looking for an open top-up, scheduling inserts each settlement
+on its unique key and draws one up only once it holds its row.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from .errors import ConcurrentUpdateError
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
+JOB_LOCKS = {"overdue": 7_310_001, "risk_fund": 7_310_002, "subsidy": 7_310_003}  # PostgreSQL advisory lock keys
 
 
 @dataclass
@@ -33,6 +39,7 @@ class SweepReport:
     errors: int = 0
     skipped: int = 0
     overdue_changed: int = 0
+    jobs_skipped: int = 0  # housekeeping jobs another worker was running
 
 
 def _due_ids(now: datetime, skip: set[int], size: int) -> list[int]:
@@ -93,19 +100,31 @@ def _claim(loaded) -> None:
 def housekeeping(now: datetime, report: SweepReport) -> None:
     """The daily jobs each sweep runs after the timers, each in its own transaction.
 
-    A job that fails (e.g. a concurrent worker ran it first and a unique key refused the second
-    write) is logged, rolled back and counted in ``report.errors``; the next sweep runs it again.
+    A job another worker is running is skipped (``report.jobs_skipped``). A job that fails is
+    logged, rolled back and counted in ``report.errors``; the next sweep runs it again.
     """
     jobs = (("overdue", lambda: _recompute(report)), ("risk_fund", lambda: risk_fund.check_ratio(now)),
             ("subsidy", lambda: subsidy_settlement.ensure_scheduled(now)))
     for name, job in jobs:
         try:
-            job()
+            if _job_lock(name):
+                job()
+            else:
+                report.jobs_skipped += 1
             db.session.commit()
         except Exception:
             log.exception("housekeeping job %s failed; it runs again next sweep", name)
             db.session.rollback()
             report.errors += 1
+
+
+def _job_lock(name: str) -> bool:
+    """Whether this worker runs the job now: on PostgreSQL, a lock held until the job's transaction
+    ends, taken only if free (``pg_try_advisory_xact_lock``); SQLite runs one writer at a time and
+    the job's own locks and unique keys hold there."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(JOB_LOCKS[name]))))
 
 
 def _recompute(report: SweepReport) -> None:

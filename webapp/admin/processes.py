@@ -85,17 +85,19 @@ def save(draft_id: int):
 
 @bp.post("/drafts/<int:draft_id>/validate")
 def validate(draft_id: int):
-    loaded = load_draft(draft_id)
-    problems = validation.problems(loaded.process_key, json_sources(), known_forms())
+    """The validation's problems; a valid draft is also test-run, and a run that does not get
+    through is a problem on the element where it stopped ("no problems found" means both pass)."""
+    loaded, sources = load_draft(draft_id), json_sources()
+    problems = validation.problems(loaded.process_key, sources, known_forms())
+    if not problems:
+        problems = test_scripts.run_problems(test_scripts.run(loaded.process_key, sources))
     return jsonify(problems=problems)
 
 
 @bp.post("/drafts/<int:draft_id>/test-run")
 def test_run(draft_id: int):
     loaded = load_draft(draft_id)
-    script, start_data = test_scripts.happy_path(loaded.process_key)
-    report = validation.test_run(loaded.process_key, json_sources(), script, start_data)
-    return jsonify(test_scripts.report_json(report))
+    return jsonify(test_scripts.report_json(test_scripts.run(loaded.process_key, json_sources())))
 
 
 @bp.post("/drafts/<int:draft_id>/deploy")

@@ -8,7 +8,9 @@ be read, ``__all__`` for the set as a whole), so the editor can show each proble
   and runs on sample data within the sandbox's budget (``expressions.SampleRuns``). Nothing that
   fails this is ever stored, not even as a draft.
 * ``problems(process_key, sources, known_forms)``: safety, then the structural rules of
-  ``structure`` and finally SpiffWorkflow's own parser. Required before a deploy.
+  ``structure``, the required shape of the process (``shape``: the tasks, lanes and order a
+  loan or a payment relies on) and finally SpiffWorkflow's own parser. Required before a deploy.
+  A shape problem is not added to an element the structural rules already reported (fix that first).
 
 ``known_forms`` is the set of form class names (``forms.registry.TASK_FORMS``) and
 ``check_form_fields`` the checker of forms defined in a diagram (``forms.diagram.check_form_fields``:
@@ -27,6 +29,7 @@ from ..errors import FormInvalidError, UnsafeXmlError
 from ..safe_xml import parse_xml
 from .dry_run import TestRunReport, test_run
 from .expressions import SampleRuns, bpmn_expressions, dmn_expressions
+from .shape import shape_problems
 from .structure import FieldChecker, bpmn_structure, decision_ids, dmn_structure, process_ids
 from .xml import Problems, add
 
@@ -118,6 +121,8 @@ def problems(process_key: str, sources: dict, known_forms: Iterable[str],
             dmn_structure(root, found)
         else:
             bpmn_structure(root, found, frozenset(known_forms), processes, decisions, checker)
+    for element_id, messages in shape_problems(process_key, bpmn).items():
+        found.setdefault(element_id, messages)
     if not found:
         _spiff_parser(process_key, sources, found)
     return found

@@ -685,6 +685,9 @@
       return post(config.urls.test_run, { sources: sources }).then(function (answer) {
         var box = byId('test-run-result');
         box.hidden = false;
+        // ok: the run reached an end, or stopped where the real process waits for the timer worker
+        box.className = 'alert alert-' + (answer.data.ok ? 'success' : 'warning');
+        box.setAttribute('data-ok', answer.data.ok ? 'true' : 'false');
         box.textContent = answer.data.summary || answer.data.message || JSON.stringify(answer.data);
         box.setAttribute('data-stopped-at', answer.data.stopped_at || '');
         if (answer.data.stopped_at) { selectElement(answer.data.stopped_at); }
