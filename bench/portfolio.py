@@ -3,19 +3,28 @@
 One template loan per step and township is driven through the real services; the rest are clones
 inserted with SQLAlchemy Core in batches: households, loans, process instances (the template's state
 with fresh task ids and the clone's loan id) and their inbox rows. Not the API: seconds, not hours.
+Beside the loans, the district's processes without a loan run through the real services: four
+quarters of interest-subsidy settlements per bank (the last waiting for the finance bureau's review,
+the earlier ones for each bank's confirmation) and a fund top-up 30 days late (the finance bureau's
+task and the supervisor's 督办).
 """
 from __future__ import annotations
 
 import re
 import uuid
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from models import Household, HumanTask, Loan, ProcessInstance, db
+from models.subsidy import SubsidySettlement
 from tests.factories import drive, make_household, register
-from workflows import engine, resident_id
+from tests.factories_finance import disbursed_loan, install_finance
+from workflows import clock, engine, resident_id, risk_fund, subsidy_settlement, timers
+from workflows.audit import Actor
+from workflows.tasks import service
 
 STEPS = ("confirm_eligibility", "investigate_credit", "approve_loan", "disburse_loan")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -41,8 +50,40 @@ def _columns(obj, model, skip=()) -> dict:
     return {c.name: getattr(obj, c.key) for c in model.__table__.columns if c.name not in skip}
 
 
+QUARTERS = ((2023, 2), (2023, 3), (2023, 4), (2024, 1))
+SETTLED = datetime(2024, 4, 1, 1, 0, 1, tzinfo=timezone.utc)  # the last quarter's settlement is drawn up
+TOPUP_START = datetime(2024, 5, 6, 2, 0, tzinfo=timezone.utc)
+
+
+def process_tasks(world) -> None:
+    """The loan-less tasks of the module's docstring, through the real services."""
+    install_finance()
+    for year, quarter in QUARTERS:
+        subsidy_settlement.ensure_scheduled(datetime(year, quarter * 3 - 1, 15, tzinfo=timezone.utc))
+    timers.sweep(SETTLED)
+    earlier = db.session.scalars(sa.select(SubsidySettlement).where(
+        sa.tuple_(SubsidySettlement.year, SubsidySettlement.quarter).in_(QUARTERS[:-1]))).all()
+    with clock.frozen(SETTLED + timedelta(days=19)):
+        for settlement in earlier:
+            _finance_step(world, settlement, "review_subsidy_settlement", {"decision": "approve", "comment": None})
+            _finance_step(world, settlement, "record_subsidy_payment",
+                          {"paid_on": date(2024, 4, 15), "voucher_number": f"FZ-{settlement.id}"})
+    risk_fund.record_entry(Actor(world.users["finance"]), "deposit", Decimal("4000.00"), date(2024, 1, 2))
+    disbursed_loan(make_household(), "50000", date(2024, 1, 5))
+    risk_fund.check_ratio(TOPUP_START)
+    timers.sweep(TOPUP_START + timedelta(days=30, seconds=1))
+
+
+def _finance_step(world, settlement: SubsidySettlement, name: str, data: dict) -> None:
+    task = db.session.scalars(sa.select(HumanTask).filter_by(
+        name=name, state="ready", process_instance_id=settlement.process_instance_id)).one()
+    service.complete_task(world.actor("finance"), task.id, data)
+
+
 def generate(world, total: int, batch: int = 1000) -> None:
-    """``total`` loans spread over two townships and the four steps, each with instance and inbox row."""
+    """``total`` loans spread over two townships and the four steps, each with instance and inbox row,
+    and the district's tasks without a loan (``process_tasks``)."""
+    process_tasks(world)
     templates = [_template(world, step, township) for step in STEPS for township in ("hanfeng", "dade")]
     db.session.commit()
     first = {model: (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1

@@ -35,7 +35,7 @@ from tests.factories import PASSWORD, build_world  # noqa: E402
 from webapp import create_app  # noqa: E402
 from workflows import accounts  # noqa: E402
 
-ROLES = ("clerk_hanfeng", "bureau", "officer_rcb", "approver_rcb", "supervisor")
+ROLES = ("clerk_hanfeng", "bureau", "officer_rcb", "approver_rcb", "finance", "supervisor")
 
 
 def build_database(path: str, loans: int) -> None:

@@ -1,18 +1,22 @@
-"""The inbox's filter bar and its hand-over form."""
+"""The inbox's filter bar, its claim-the-selected form and its hand-over form."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from .fields import REQUIRED, as_choices
 
-VIEW_CHOICES = [("available", _l("Available")), ("mine", _l("Claimed by me")), ("all", _l("All tasks"))]
+VIEW_CHOICES = [("available", _l("Available")), ("mine", _l("Claimed by me")), ("team", _l("My team")),
+                ("all", _l("All tasks"))]
+MAX_CLAIMED_AT_ONCE = 100
 
 
 class InboxFilterForm(FlaskForm):
-    """GET filters: the tab, the task kind, the township (district and bank roles) and overdue only."""
+    """GET filters: the tab, the task kind, the township (district and bank roles), overdue only and
+    the search text (household, last digits of the resident ID, loan or contract number). The order
+    (``sort``) is chosen by the column headers and kept by the view."""
 
     class Meta:
         csrf = False
@@ -22,6 +26,8 @@ class InboxFilterForm(FlaskForm):
     township = SelectField(_l("Township"), choices=[], coerce=lambda v: int(v) if v else None,
                            validate_choice=False)
     overdue = BooleanField(_l("Overdue only"))
+    q = StringField(_l("Search"), validators=[Length(max=64)],
+                    render_kw={"placeholder": _l("Household, last ID digits, loan or contract no.")})
 
     def __init__(self, *args, tasks=(), townships=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +36,23 @@ class InboxFilterForm(FlaskForm):
 
     def township_id(self) -> int | None:
         return self.township.data if isinstance(self.township.data, int) else None
+
+    def search_text(self) -> str | None:
+        """The search text, None when blank or too long to be any of the things searched."""
+        text = (self.q.data or "").strip()
+        return text if 0 < len(text) <= 64 else None
+
+
+def _not_too_many(form, field) -> None:
+    if len(field.data or []) > MAX_CLAIMED_AT_ONCE:
+        raise ValidationError(_l("Claim at most %(max)d tasks at once.", max=MAX_CLAIMED_AT_ONCE))
+
+
+class ClaimSelectedForm(FlaskForm):
+    """认领所选: the ids of the ticked tasks."""
+
+    task_ids = SelectMultipleField(_l("Tasks"), choices=None, coerce=int, validate_choice=False,
+                                   validators=[DataRequired(_l("Tick the tasks to claim first.")), _not_too_many])
 
 
 class ReassignForm(FlaskForm):

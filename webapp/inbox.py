@@ -1,57 +1,193 @@
-"""The inbox (待办): ready tasks of the user's role and scope, with claim / unclaim / hand over."""
+"""The inbox (待办): ready tasks of the user's role and scope, with claim (one or several), give back,
+hand over, search, order, and the navigation's count badge."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass
+from functools import partial
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forms.inbox import InboxFilterForm, ReassignForm
-from models import db
+from forms.inbox import ClaimSelectedForm, InboxFilterForm, ReassignForm
+from models import HumanTask, db
 from workflows import clock
 from workflows.errors import ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError
-from workflows.tasks import claims, inbox
+from workflows.tasks import access, claims, inbox
 
 from .auth import current_actor, roles_required
-from .rule_messages import field_messages
-from .template_helpers import task_title
+from .rule_messages import field_messages, rule_message
+from .template_helpers import local_dt, money, process_title, task_title
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
+LINK_ARGS = ("view", "task", "township", "overdue", "q", "sort", "page")  # what every inbox link keeps
+BADGE_CAP = 99
+
 
 def waiting_time(task) -> str:
     """How long the task has waited, e.g. 2 天 / 2 days."""
     return format_timedelta(clock.now() - task.created_at, threshold=1.0)
 
 
+@dataclass(frozen=True)
+class Line:
+    """One task of the page with its texts worked out once: the table and the phone cards show both."""
+
+    task: HumanTask
+    loan: str  # "#123", or "" for a task without a loan
+    household: str
+    amount: str
+    subject: str  # a task without a loan: its process (and a settlement's quarter)
+    township: str
+    bank: str
+    assignee: str
+    href: str
+    title: str
+    due: str
+    due_state: str  # "overdue", "soon" or ""
+    waiting: str
+
+
+def _line(row) -> Line:
+    task, loan = row.HumanTask, row.Loan
+    return Line(task, f"#{loan.id}" if loan else "", row.Household.name if loan else "",
+                money(loan.amount) if loan else "", "" if loan else _subject(row), row.township_name or "",
+                row.bank_name or "", row.assignee_name or "", url_for("tasks.show", task_id=task.id),
+                task_title(task.name, task.title), local_dt(task.due_at), _due_state(task), waiting_time(task))
+
+
+def _subject(row) -> str:
+    """What a task without a loan is about: its process, and a subsidy settlement's quarter."""
+    subject = process_title(row.process_key or "")
+    if row.subsidy_year:
+        subject += " · " + _("%(year)d Q%(quarter)d", year=row.subsidy_year, quarter=row.subsidy_quarter)
+    return subject
+
+
+def _due_state(task: HumanTask) -> str:
+    return "overdue" if inbox.is_overdue(task) else "soon" if inbox.is_due_soon(task) else ""
+
+
+@bp.app_template_global()
+def inbox_badge() -> str:
+    """The navigation's 待办 count: tasks available to the signed-in user, "99+" above 99, "" for none.
+
+    One COUNT per page; the inbox's own page reuses its per-kind counts instead."""
+    if not current_user.is_authenticated:
+        return ""
+    if "inbox_count" not in g:
+        g.inbox_count = inbox.count_available(current_user, up_to=BADGE_CAP + 1)
+    return "" if not g.inbox_count else f"{BADGE_CAP}+" if g.inbox_count > BADGE_CAP else str(g.inbox_count)
+
+
+@bp.before_app_request
+def _forget_the_count() -> None:
+    g.pop("inbox_count", None)
+
+
 @bp.get("")
 @roles_required()
 def index():
-    view = request.args.get("view") or ("all" if inbox.may_view_all(current_user) else "available")
+    view = _view()
     counts = inbox.counts_by_task(current_user, view)
+    if view == "available":
+        g.inbox_count = sum(counts.values())  # the badge: the same tasks, no second COUNT
     filters = InboxFilterForm(request.args, tasks=[(n, task_title(n)) for n in counts],
                               townships=inbox.township_choices() if current_user.township_id is None else [])
+    sort = inbox.normalized_sort(request.args.get("sort"))
     page = max(request.args.get("page", 1, type=int), 1)
     query = inbox.inbox_query(current_user, view=view, task_name=filters.task.data or None,
-                              township_id=filters.township_id(), overdue_only=bool(filters.overdue.data))
-    rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+                              township_id=filters.township_id(), overdue_only=bool(filters.overdue.data),
+                              q=filters.search_text(), sort=sort, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                              view_size=sum(counts.values()))
+    rows = db.session.execute(query).all()
+    args = _ordered({**_link_args(), "view": view, "sort": None if sort == "due" else sort})
     return render_template(
-        "inbox/index.html", rows=rows[:PAGE_SIZE], view=view, counts=counts, filters=filters, page=page,
-        has_more=len(rows) > PAGE_SIZE, colleagues=_colleague_choices(rows), reassign_form=ReassignForm(),
-        read_only=view == "all", waiting_time=waiting_time, is_overdue=inbox.is_overdue)
+        "inbox/index.html", lines=[_line(row) for row in rows[:PAGE_SIZE]], view=view, counts=counts, filters=filters,
+        page=page, sort=sort, has_more=len(rows) > PAGE_SIZE, reassign_form=ReassignForm(),
+        colleagues=_colleague_choices(rows[:PAGE_SIZE]) if _may_hand_over(view) else {},
+        read_only=view in ("all", "team"), link=partial(_link, args), args=args)
+
+
+def _may_hand_over(view: str) -> bool:
+    """Hand-over forms: in one's own views, and in the team view for a supervisor or an administrator."""
+    return view in ("available", "mine") or (view == "team" and bool(current_user.roles & access.OVERSEERS))
+
+
+def _view() -> str:
+    """The tab asked for; supervisors start on every task, others on their available tasks."""
+    view = request.args.get("view")
+    if view in inbox.VIEWS:
+        return view
+    return "all" if inbox.may_view_all(current_user) else "available"
+
+
+def _link_args() -> dict:
+    return _ordered(request.args)
+
+
+def _ordered(args) -> dict:
+    """The inbox's arguments in one order (stable links), blank ones left out."""
+    return {key: args[key] for key in LINK_ARGS if args.get(key) not in (None, "")}
+
+
+def _link(args: dict, **changes) -> str:
+    """The inbox URL with ``args`` changed by ``changes`` (None drops one); any change but paging
+    starts again on page 1."""
+    merged = {**args, **changes}
+    if "page" not in changes:
+        merged.pop("page", None)
+    return url_for("inbox.index", **_ordered(merged))
 
 
 def _colleague_choices(rows) -> dict[int, list[tuple[str, str]]]:
-    """Per task id, the colleagues it can be handed to (one query per role and scope, not per row)."""
+    """Per task id, the colleagues it can be handed to (one query per role and scope, not per row):
+    neither oneself nor the colleague who already holds it."""
     by_scope: dict[tuple, list] = {}
     choices = {}
     for row in rows:
         task = row.HumanTask
-        key = (task.role, task.township_id, task.bank_id)
+        key = inbox.colleague_scope(task)
         if key not in by_scope:
-            by_scope[key] = [(u.username, u.display_name) for u in claims.colleagues(task)]
-        choices[task.id] = [(name, label) for name, label in by_scope[key] if name != current_user.username]
+            by_scope[key] = [(u.id, u.username, u.display_name) for u in claims.colleagues(task)]
+        choices[task.id] = [(name, label) for user_id, name, label in by_scope[key]
+                            if user_id not in (current_user.id, task.assignee_id)]
     return choices
+
+
+@bp.post("/claim")
+@roles_required()
+def claim_selected():
+    """认领所选: each ticked task claimed in its own transaction; says how many, and why others were not."""
+    form = ClaimSelectedForm()
+    if not form.validate():
+        for message in form.task_ids.errors:
+            flash(str(message), "warning")
+        return redirect(_back())
+    results = claims.claim_many(current_actor(), form.task_ids.data)
+    claimed = sum(1 for refusal in results.values() if refusal is None)
+    if claimed:
+        flash(_("Tasks claimed: %(count)d. They are now in “Claimed by me”.", count=claimed), "success")
+    for message in _refusal_messages(results):
+        flash(message, "warning")
+    return redirect(_back())
+
+
+def _refusal_messages(results: dict) -> list[str]:
+    """One line per refused task: the task (if the user may read it) and the rule's message."""
+    refused = {task_id: error for task_id, error in results.items() if error is not None}
+    tasks = inbox.readable_tasks(current_user, refused) if refused else {}
+    lines = []
+    for task_id, error in refused.items():
+        task = tasks.get(task_id)
+        name = task_title(task.name, task.title) if task else _("Task %(id)d", id=task_id)
+        if task is not None and task.loan_id:
+            name = _("%(task)s of loan #%(loan)d", task=name, loan=task.loan_id)
+        code = error.codes[0] if error.codes else "forbidden"
+        lines.append(_("Not claimed: %(task)s. %(reason)s", task=name, reason=rule_message(code)))
+    return lines
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -97,5 +233,5 @@ def _claim_messages(field_errors: dict) -> dict:
 
 
 def _back() -> str:
-    view = request.args.get("view")
-    return url_for("inbox.index", view=view) if view else url_for("inbox.index")
+    """The inbox as the user left it: the buttons post to URLs that carry its filters."""
+    return url_for("inbox.index", **_link_args())

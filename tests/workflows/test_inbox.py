@@ -1,22 +1,53 @@
-"""The inbox query: one indexed query, scoped by role, township and bank; supervisors read all."""
+"""The inbox query: one indexed query, scoped by role, township and bank; supervisors read all;
+every process's tasks, with or without a loan; search, order, due soon, the team view, the badge."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from models import HumanTask, db
-from workflows import clock
+from models import Bank, HumanTask, db
+from models.subsidy import SubsidySettlement
+from workflows import clock, risk_fund, subsidy_settlement, timers
+from workflows.audit import Actor
 from workflows.errors import ForbiddenError
-from workflows.tasks import claims, inbox
+from workflows.tasks import claims, inbox, service
 
 from ..factories import drive, make_household, ready_task, register
+from ..factories_finance import disbursed_loan, install_finance
+
+TOPUP_START = datetime(2024, 5, 6, 2, 0, tzinfo=timezone.utc)
 
 
-def names(world, username: str, **kwargs) -> list[tuple[int, str]]:
+def names(world, username: str, **kwargs) -> list[tuple[int | str, str]]:
+    """(loan id, or the process key of a task without a loan, task name) of each row, in order."""
     rows = db.session.execute(inbox.inbox_query(world.users[username], **kwargs)).all()
-    return [(row.Loan.id, row.HumanTask.name) for row in rows]
+    return [(row.Loan.id if row.Loan else row.process_key, row.HumanTask.name) for row in rows]
+
+
+def add_process_tasks(world) -> dict[str, HumanTask]:
+    """Tasks without a loan: cqrcb's 2024 Q1 subsidy settlement waiting for the finance bureau's
+    review, psbc's (approved and paid) for the bank's confirmation, and a top-up overdue 30 days:
+    the finance bureau records it, the supervisor's 督办 reviews the delay."""
+    install_finance()
+    risk_fund.record_entry(Actor(world.users["finance"]), "deposit", Decimal("4000.00"), date(2024, 1, 2))
+    subsidy_settlement.ensure_scheduled(datetime(2024, 1, 15, tzinfo=timezone.utc))
+    timers.sweep(datetime(2024, 4, 1, 1, 0, 1, tzinfo=timezone.utc))
+    psbc = db.session.scalars(sa.select(SubsidySettlement).join(Bank).where(
+        Bank.code == "psbc", SubsidySettlement.year == 2024, SubsidySettlement.quarter == 1)).one()
+    with clock.frozen(datetime(2024, 4, 20, 2, 0, tzinfo=timezone.utc)):
+        for name, data in (("review_subsidy_settlement", {"decision": "approve", "comment": None}),
+                           ("record_subsidy_payment", {"paid_on": date(2024, 4, 15), "voucher_number": "FZ-1"})):
+            task = db.session.scalars(sa.select(HumanTask).filter_by(
+                name=name, state="ready", process_instance_id=psbc.process_instance_id)).one()
+            service.complete_task(world.actor("finance"), task.id, data)
+    disbursed_loan(make_household(), "50000", date(2024, 1, 5))
+    risk_fund.check_ratio(TOPUP_START)
+    timers.sweep(TOPUP_START + timedelta(days=30, seconds=1))
+    ready = db.session.scalars(sa.select(HumanTask).where(HumanTask.loan_id.is_(None), HumanTask.state == "ready"))
+    return {task.name: task for task in ready}
 
 
 @pytest.fixture
@@ -103,3 +134,141 @@ def test_the_inbox_is_one_query(world, loans):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1 and "human_tasks" in statements[0]
+
+
+def test_tasks_without_a_loan_reach_the_finance_bureau_the_bank_and_the_supervisor(world):
+    tasks = add_process_tasks(world)
+    assert set(tasks) == {"review_subsidy_settlement", "confirm_subsidy_passed_on", "record_topup",
+                          "review_overdue_topup"}
+    assert sorted(names(world, "finance")) == [("interest_subsidy_settlement", "review_subsidy_settlement"),
+                                               ("risk_fund_topup", "record_topup")]
+    assert names(world, "officer_psbc") == [("interest_subsidy_settlement", "confirm_subsidy_passed_on")]
+    assert names(world, "supervisor") == [("risk_fund_topup", "review_overdue_topup")]
+    assert len(names(world, "supervisor", view="all")) == 4
+    for outsider in ("officer_rcb", "approver_psbc", "bureau", "clerk_hanfeng", "admin"):
+        assert names(world, outsider) == [], outsider
+
+
+def test_a_subsidy_task_names_its_bank_and_quarter(world):
+    task = add_process_tasks(world)["review_subsidy_settlement"]
+    row = db.session.execute(inbox.inbox_query(world.users["finance"], task_name=task.name)).one()
+    assert (row.Loan, row.Household, row.township_name) == (None, None, None)
+    assert (row.bank_name, row.subsidy_year, row.subsidy_quarter) == ("重庆农村商业银行开州支行", 2024, 1)
+    topup = db.session.execute(inbox.inbox_query(world.users["finance"], task_name="record_topup")).one()
+    assert (topup.process_key, topup.subsidy_year, topup.bank_name) == ("risk_fund_topup", None, None)
+
+
+@pytest.fixture
+def three(world):
+    """Three loans waiting for the bureau: 向明 (hanfeng, 30,000, due last, received first), 冉光荣
+    (dade, 10,000, due first), 谭德兵 (zhaojia, 50,000, contract KZ-2024-017)."""
+    made = []
+    for township, name, amount, due_in, age in (("hanfeng", "向明", "30000", 30, 3), ("dade", "冉光荣", "10000", 1, 2),
+                                                 ("zhaojia", "谭德兵", "50000", 10, 1)):
+        household = make_household(township)
+        household.name = name
+        loan = register(world, household, clerk=f"clerk_{township}", amount=Decimal(amount))
+        task = ready_task(loan.id, "confirm_eligibility")
+        task.due_at, task.created_at = clock.now() + timedelta(days=due_in), clock.now() - timedelta(days=age)
+        made.append(loan)
+    made[2].contract_number = "KZ-2024-017"
+    db.session.commit()
+    return made
+
+
+def found(world, q: str) -> list[int]:
+    return [loan_id for loan_id, _name in names(world, "bureau", q=q)]
+
+
+def test_search_finds_a_household_by_part_of_its_name(world, three):
+    assert found(world, "光") == [three[1].id] and found(world, "向明") == [three[0].id] and found(world, "%") == []
+
+
+@pytest.mark.parametrize("digits", [4, 5, 6])
+def test_search_finds_a_loan_by_the_last_digits_of_the_resident_id(world, three, digits):
+    assert found(world, three[2].household.id_number[-digits:]) == [three[2].id]
+
+
+def test_search_finds_a_loan_by_its_number_with_or_without_the_hash(world, three):
+    assert found(world, f"#{three[1].id}") == found(world, f" {three[1].id} ") == [three[1].id]
+
+
+def test_search_finds_a_loan_by_its_contract_number(world, three):
+    assert found(world, "KZ-2024-017") == found(world, "kz-2024-017") == [three[2].id]
+    assert found(world, "KZ-2024") == []
+
+
+def test_tasks_without_a_loan_never_match_a_search(world):
+    add_process_tasks(world)
+    assert names(world, "supervisor", view="all", q="2024") == []
+    assert names(world, "finance", q="") != []
+
+
+@pytest.mark.parametrize(("sort", "order"), [
+    ("due", [1, 2, 0]), ("-due", [0, 2, 1]), ("received", [0, 1, 2]), ("-received", [2, 1, 0]),
+    ("township", [1, 0, 2]), ("-township", [2, 0, 1]), ("amount", [1, 0, 2]), ("-amount", [2, 0, 1]),
+    ("nonsense", [1, 2, 0]), (None, [1, 2, 0])])
+def test_each_sort_orders_the_rows_and_unknown_ones_fall_back_to_due(world, three, sort, order):
+    assert found(world, "") == [three[i].id for i in (1, 2, 0)]  # due first by default
+    assert [loan_id for loan_id, _ in names(world, "bureau", sort=sort)] == [three[i].id for i in order]
+
+
+def test_ties_are_broken_by_id(world, three):
+    for loan in three:
+        ready_task(loan.id, "confirm_eligibility").due_at = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    assert found(world, "") == sorted(loan.id for loan in three)
+    assert [i for i, _ in names(world, "bureau", sort="-due")] == sorted((loan.id for loan in three), reverse=True)
+
+
+def test_a_task_due_within_a_day_is_due_soon_not_overdue(world, three):
+    task = ready_task(three[0].id, "confirm_eligibility")
+    for hours, soon, overdue in ((2, True, False), (23.9, True, False), (25, False, False), (-1, False, True)):
+        task.due_at = clock.now() + timedelta(hours=hours)
+        assert (inbox.is_due_soon(task), inbox.is_overdue(task)) == (soon, overdue), hours
+    task.due_at = None
+    assert not inbox.is_due_soon(task)
+
+
+def test_the_team_view_lists_colleagues_claimed_tasks_in_scope_only(world, loans):
+    hanfeng, dade = loans
+    task = ready_task(hanfeng.id, "investigate_credit")
+    assert names(world, "officer2_rcb", view="team") == []  # nobody claimed it yet
+    claims.claim(world.actor("officer_rcb"), task.id)
+    assert names(world, "officer2_rcb", view="team") == [(hanfeng.id, "investigate_credit")]
+    assert names(world, "officer_rcb", view="team") == []  # one's own claims are "mine"
+    for overseer in ("supervisor", "admin"):  # they may hand any claimed task over
+        assert names(world, overseer, view="team") == [(hanfeng.id, "investigate_credit")]
+    for outsider in ("officer_psbc", "approver_rcb", "clerk_hanfeng", "bureau", "finance"):
+        assert names(world, outsider, view="team") == [], outsider
+
+
+def test_the_badge_counts_the_available_tasks_with_one_query_or_none(world, loans):
+    hanfeng, _dade = loans
+    assert [inbox.count_available(world.users[u]) for u in ("officer_rcb", "officer2_rcb", "bureau", "supervisor")] \
+        == [1, 1, 1, 0]
+    claims.claim(world.actor("officer_rcb"), ready_task(hanfeng.id, "investigate_credit").id)
+    assert (inbox.count_available(world.users["officer_rcb"]), inbox.count_available(world.users["officer2_rcb"])) \
+        == (1, 0)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert inbox.count_available(world.users["officer_rcb"]) == 1 and len(statements) == 1
+        world.users["officer2_rcb"].is_active = False
+        assert inbox.count_available(world.users["officer2_rcb"]) == 0 and len(statements) == 1  # no scope, no query
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("view_size", [None, 3, 5000])  # a small view is sorted after an index lookup
+@pytest.mark.parametrize("sort", ["due", "-due", "-received", "township", "-amount"])
+def test_a_page_holds_the_same_rows_in_the_same_order_as_the_whole_list(world, three, sort, view_size):
+    bureau = world.users["bureau"]
+    whole = [row.HumanTask.id for row in db.session.execute(inbox.inbox_query(bureau, sort=sort))]
+    page = db.session.execute(inbox.inbox_query(bureau, sort=sort, limit=2, offset=1, view_size=view_size)).all()
+    assert [row.HumanTask.id for row in page] == whole[1:3]
+    assert {row.Household.name for row in page} <= {"向明", "冉光荣", "谭德兵"}

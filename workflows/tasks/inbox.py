@@ -2,23 +2,44 @@
 
 Each row's scope is its lane's role: a township clerk sees the township's tasks, bank staff their
 bank's, district roles (rural bureau, finance bureau, supervisor) every task of their role. A task
-that four eyes keeps from the user (``task_exclusions``) is not offered. Supervisors also read every
-ready task, claimed or not (``view="all"``). Tasks without a loan (a subsidy settlement, a
-fund top-up) are listed like the others. No workflow state is deserialized to list tasks.
+that four eyes keeps from the user (``task_exclusions``) is not offered. Views:
+
+- ``available``: unclaimed tasks of the user's roles and scope, and those they claimed;
+- ``mine``: the tasks they claimed;
+- ``team``: colleagues' claimed tasks in the user's roles and scope (read-only; a supervisor or an
+  administrator, who may hand any task over, sees every claimed task but their own);
+- ``all``: supervisors read every ready task, claimed or not.
+
+Tasks without a loan (a subsidy settlement, a fund top-up, its 督办) are listed like the others,
+with their process key and, for a subsidy settlement, its year and quarter. No workflow state is
+deserialized to list tasks.
 """
 from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Bank, Household, HumanTask, HumanTaskState, Loan, TaskExclusion, Township, User, db
+from models import (Bank, Household, HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, TaskExclusion,
+                    Township, User, db)
+from models.subsidy import SubsidySettlement
 
 from .. import clock
 from ..errors import ForbiddenError
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
+from .access import OVERSEERS, may_read
 
-VIEWS = ("available", "mine", "all")
+VIEWS = ("available", "mine", "team", "all")
 ALL_TASKS_ROLES = frozenset({"supervisor"})
+SORTS = ("due", "received", "township", "amount")  # each also descending, as "-due"
+DUE_SOON = timedelta(hours=24)  # 即将到期: due within a day
+FEW = 200  # a view this small is sorted after an index lookup, not read in due order (see inbox_query)
+ID_TAIL = re.compile(r"\d{3,5}[\dX]")  # the last 4–6 characters of a resident ID (its check digit may be X)
+LOAN_NUMBER = re.compile(r"#?(\d{1,12})")
 Assignee = so.aliased(User, name="assignee")
 
 
@@ -27,14 +48,37 @@ def may_view_all(user: User) -> bool:
     return user.is_active and bool(user.roles & ALL_TASKS_ROLES)
 
 
-def _role_scope(user: User, role: str):
+@dataclass(frozen=True)
+class _Who:
+    """What the inbox's conditions depend on: a user's id, roles and place (hashable, so each user's
+    conditions are built once, not on every page; SQL expressions are immutable)."""
+
+    user_id: int
+    roles: frozenset[str]
+    township_id: int | None
+    bank_id: int | None
+    active: bool
+
+
+def _who(user: User) -> _Who:
+    return _Who(user.id, frozenset(user.roles), user.township_id, user.bank_id, bool(user.is_active))
+
+
+def _role_scope(who: _Who, role: str):
     """The condition for tasks of ``role`` inside the user's township or bank (None: out of scope)."""
     if role in TOWNSHIP_ROLES:
-        return None if user.township_id is None else sa.and_(
-            HumanTask.role == role, HumanTask.township_id == user.township_id)
+        return None if who.township_id is None else sa.and_(
+            HumanTask.role == role, HumanTask.township_id == who.township_id)
     if role in BANK_ROLES:
-        return None if user.bank_id is None else sa.and_(HumanTask.role == role, HumanTask.bank_id == user.bank_id)
+        return None if who.bank_id is None else sa.and_(HumanTask.role == role, HumanTask.bank_id == who.bank_id)
     return HumanTask.role == role
+
+
+def _scopes(who: _Who) -> list:
+    """One condition per role the user holds a scope for (none for an inactive user)."""
+    if not who.active:
+        return []
+    return [c for c in (_role_scope(who, role) for role in sorted(who.roles)) if c is not None]
 
 
 def scope_condition(user: User, view: str = "available"):
@@ -45,41 +89,132 @@ def scope_condition(user: User, view: str = "available"):
         if not may_view_all(user):
             raise ForbiddenError("only supervisors see every task")
         return sa.true()
-    scopes = [c for c in (_role_scope(user, role) for role in sorted(user.roles)) if c is not None]
-    if not user.is_active or not scopes:
+    return _condition(_who(user), view)
+
+
+@functools.lru_cache(maxsize=1024)
+def _condition(who: _Who, view: str):
+    """The condition of ``view`` (not ``all``) for ``who``, built once per user and view."""
+    if view == "team":
+        return _team_condition(who)
+    scopes = _scopes(who)
+    if not scopes:
         return sa.false()
-    mine = HumanTask.assignee_id == user.id
-    not_excluded = ~sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == user.id)
+    mine = HumanTask.assignee_id == who.user_id
+    not_excluded = ~sa.exists().where(TaskExclusion.human_task_id == HumanTask.id,
+                                      TaskExclusion.user_id == who.user_id)
     claim = mine if view == "mine" else sa.or_(HumanTask.assignee_id.is_(None), mine)
     return sa.and_(sa.or_(*scopes), claim, not_excluded)
 
 
+def _team_condition(who: _Who):
+    """Tasks colleagues claimed: in the user's roles and scope; any claimed task for an overseer."""
+    by_colleague = sa.and_(HumanTask.assignee_id.is_not(None), HumanTask.assignee_id != who.user_id)
+    if who.active and who.roles & OVERSEERS:
+        return by_colleague
+    scopes = _scopes(who)
+    return sa.and_(sa.or_(*scopes), by_colleague) if scopes else sa.false()
+
+
 def inbox_query(user: User, *, view: str = "available", task_name: str | None = None,
-                township_id: int | None = None, overdue_only: bool = False) -> sa.Select:
-    """Rows of (HumanTask, Loan?, Household?, township_name?, bank_name?, assignee_name?), due first.
+                township_id: int | None = None, overdue_only: bool = False, q: str | None = None,
+                sort: str = "due", limit: int | None = None, offset: int = 0,
+                view_size: int | None = None) -> sa.Select:
+    """Rows of (HumanTask, Loan?, Household?, township_name?, bank_name?, assignee_name?, process_key?,
+    subsidy_year?, subsidy_quarter?) in the order ``sort`` names (due first by default).
 
-    A task without a loan has no Loan and Household; one without a township or bank no name there."""
-    query = (
-        sa.select(HumanTask, Loan, Household, Township.name.label("township_name"),
-                  Bank.name.label("bank_name"), Assignee.display_name.label("assignee_name"))
-        .outerjoin(Loan, Loan.id == HumanTask.loan_id)
-        .outerjoin(Household, Household.id == Loan.household_id)
-        .outerjoin(Township, Township.id == HumanTask.township_id)
-        .outerjoin(Bank, Bank.id == HumanTask.bank_id)
-        .outerjoin(Assignee, Assignee.id == HumanTask.assignee_id)
-        .where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
-    )
-    return _filtered(query, task_name, township_id, overdue_only).order_by(HumanTask.due_at, HumanTask.id)
+    A task without a loan has no Loan and Household but its process key, and a subsidy settlement's
+    its year and quarter; a loan's task has no process key (it shows its loan). Those three are
+    looked up for the rows without a loan only, so counting the rows costs no more than before.
+    With ``limit``, one page. In due order ``ix_human_tasks_due`` yields the page's rows first and
+    the database stops there; in any other order the page's task ids are chosen and sorted first and
+    only they are joined to the rest (still one statement): the sort moves ids, not whole rows.
+    ``view_size``: how many tasks the caller counted in ``view``. Up to ``FEW`` are found through
+    ``ix_human_tasks_inbox`` (role, bank, township) and sorted, instead of walking the due index
+    past every other ready task of the district (a finance bureau's few tasks among 10,000 loans)."""
+    order = order_by(sort, walk_due_index=view_size is None or view_size > FEW)
+    if limit is None or normalized_sort(sort) == "due":
+        query = _matching(_joined(_row_columns()), user, view, task_name, township_id, overdue_only, q).order_by(*order)
+        return query if limit is None else query.limit(limit).offset(offset)
+    page = (_matching(_joined([HumanTask.id]), user, view, task_name, township_id, overdue_only, q)
+            .order_by(*order).limit(limit).offset(offset).subquery("page"))
+    return _joined(_row_columns()).join(page, page.c.id == HumanTask.id).order_by(*order)
 
 
-def _filtered(query: sa.Select, task_name: str | None, township_id: int | None, overdue_only: bool) -> sa.Select:
+def _row_columns() -> list:
+    return [HumanTask, Loan, Household, Township.name.label("township_name"), Bank.name.label("bank_name"),
+            Assignee.display_name.label("assignee_name"), *_process_columns()]
+
+
+def _joined(columns: list) -> sa.Select:
+    """``columns`` of tasks with their loan, household, township, bank and assignee (outer joins:
+    the database leaves out those a query does not use)."""
+    return (sa.select(*columns)
+            .outerjoin(Loan, Loan.id == HumanTask.loan_id)
+            .outerjoin(Household, Household.id == Loan.household_id)
+            .outerjoin(Township, Township.id == HumanTask.township_id)
+            .outerjoin(Bank, Bank.id == HumanTask.bank_id)
+            .outerjoin(Assignee, Assignee.id == HumanTask.assignee_id))
+
+
+def _matching(query: sa.Select, user: User, view: str, task_name: str | None, township_id: int | None,
+              overdue_only: bool, q: str | None) -> sa.Select:
+    """``query`` narrowed to the ready tasks of ``view`` that pass the filters and the search."""
+    query = query.where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
     if task_name:
         query = query.where(HumanTask.name == task_name)
     if township_id:
         query = query.where(HumanTask.township_id == township_id)
     if overdue_only:
         query = query.where(HumanTask.due_at < clock.now())
-    return query
+    condition = search_condition(q)
+    return query if condition is None else query.where(condition)
+
+
+def _process_columns() -> list:
+    """process_key, subsidy_year and subsidy_quarter of a task without a loan (NULL for a loan's task)."""
+    without_loan = HumanTask.loan_id.is_(None)
+    key = (sa.select(ProcessVersion.process_key).join(ProcessInstance)
+           .where(ProcessInstance.id == HumanTask.process_instance_id).scalar_subquery())
+    year, quarter = (sa.select(column).where(SubsidySettlement.process_instance_id == HumanTask.process_instance_id)
+                     .scalar_subquery() for column in (SubsidySettlement.year, SubsidySettlement.quarter))
+    return [sa.case((without_loan, key)).label("process_key"), sa.case((without_loan, year)).label("subsidy_year"),
+            sa.case((without_loan, quarter)).label("subsidy_quarter")]
+
+
+def search_condition(q: str | None):
+    """检索: a household name (part of it), the last 4–6 characters of a resident ID, a loan number
+    (``#123`` or ``123``) or a contract number; None when ``q`` is blank. Tasks without a loan never match."""
+    text = (q or "").strip()
+    if not text:
+        return None
+    found = [Household.name.contains(text, autoescape=True),
+             sa.func.upper(Loan.contract_number) == text.upper()]
+    number = LOAN_NUMBER.fullmatch(text)
+    if number:
+        found.append(Loan.id == int(number.group(1)))
+    tail = text.upper()
+    if ID_TAIL.fullmatch(tail):
+        found += [Household.id_number.endswith(tail), Loan.applicant_id_number.endswith(tail)]
+    return sa.and_(HumanTask.loan_id.is_not(None), sa.or_(*found))
+
+
+def normalized_sort(sort: str | None) -> str:
+    """``sort`` if it names a known order (``due``, ``-amount``…), else ``due``."""
+    return sort if sort and sort.lstrip("-") in SORTS and sort.count("-") <= 1 else "due"
+
+
+def order_by(sort: str | None, walk_due_index: bool = True) -> tuple:
+    """The ORDER BY of ``sort``; ties go by id in the same direction. ``due`` walks ``ix_human_tasks_due``
+    unless ``walk_due_index`` is false: ordering by an expression of the due date (the same order)
+    keeps SQLite from choosing that walk."""
+    sort = normalized_sort(sort)
+    due = HumanTask.due_at if walk_due_index else sa.func.coalesce(HumanTask.due_at, sa.null())
+    column = {"due": due, "received": HumanTask.created_at, "township": Township.code,
+              "amount": Loan.amount}[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return column.desc(), HumanTask.id.desc()
+    return column, HumanTask.id
 
 
 def counts_by_task(user: User, view: str = "available") -> dict[str, int]:
@@ -92,17 +227,47 @@ def counts_by_task(user: User, view: str = "available") -> dict[str, int]:
     return {name: n for name, n in db.session.execute(query)}
 
 
+def count_available(user: User, up_to: int | None = None) -> int:
+    """How many tasks wait for ``user`` (the navigation's 待办 badge), counting no further than
+    ``up_to`` (the badge shows "99+"): one COUNT that stops early, none for a user without a scope."""
+    who = _who(user)
+    return 0 if not _scopes(who) else db.session.scalar(_count_statement(who, up_to)) or 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _count_statement(who: _Who, up_to: int | None) -> sa.Select:
+    """The badge's COUNT for ``who``, built once: the badge is on every page."""
+    waiting = sa.select(HumanTask.id).where(HumanTask.state == HumanTaskState.READY, _condition(who, "available"))
+    return sa.select(sa.func.count()).select_from(waiting.limit(up_to).subquery())
+
+
 def next_task(user: User, *, after_id: int | None = None) -> HumanTask | None:
     """The user's next available task, oldest due first (claimed by them or unclaimed)."""
-    query = inbox_query(user)
+    query = _matching(sa.select(HumanTask), user, "available", None, None, False, None)
     if after_id is not None:
         query = query.where(HumanTask.id != after_id)
-    row = db.session.execute(query.limit(1)).first()
-    return row[0] if row else None
+    return db.session.scalars(query.order_by(*order_by("due")).limit(1)).first()
+
+
+def colleague_scope(task: HumanTask) -> tuple:
+    """What ``claims.colleagues(task)`` depends on: the role, and its township or bank if it has one."""
+    return (task.role, task.township_id if task.role in TOWNSHIP_ROLES else None,
+            task.bank_id if task.role in BANK_ROLES else None)
+
+
+def readable_tasks(user: User, task_ids) -> dict[int, HumanTask]:
+    """The tasks among ``task_ids`` that ``user`` may read, by id (to name them in a message)."""
+    rows = db.session.scalars(sa.select(HumanTask).where(HumanTask.id.in_(list(task_ids)))).all()
+    return {row.id: row for row in rows if may_read(user, row)}
 
 
 def is_overdue(task: HumanTask) -> bool:
     return task.due_at is not None and task.due_at < clock.now()
+
+
+def is_due_soon(task: HumanTask) -> bool:
+    """即将到期: not overdue yet, but due within ``DUE_SOON``."""
+    return task.due_at is not None and clock.now() <= task.due_at < clock.now() + DUE_SOON
 
 
 def township_choices() -> list[tuple[int, str]]:
