@@ -77,6 +77,7 @@ class HumanTask(Base):
     __table_args__ = (
         sa.Index("ix_human_tasks_inbox", "state", "role", "bank_id", "township_id"),
         sa.Index("ix_human_tasks_due", "state", "due_at", "id"),  # pages of the inbox in due order
+        sa.Index("ix_human_tasks_role_due", "state", "role", "due_at", "id"),  # one role's page in due order
         sa.UniqueConstraint("spiff_task_id"),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
