@@ -6,14 +6,16 @@ events' before/after data are always masked here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from models import ROLES
 from workflows import audit, audit_findings, audit_search, clock, exports, loan_queries
+from workflows.errors import FormInvalidError, NotFoundError
 from workflows.masking import masked_json
 
 from .auth import current_actor, roles_required
+from .errors import HTTP_MESSAGES
 from .loans import ACTIONS as LOAN_ACTIONS
 from .template_helpers import task_title
 
@@ -42,6 +44,13 @@ EXPORT_HEADERS = {
 }
 
 
+FILTER_LABELS = {  # the search form's labels, to name a refused filter
+    "loan": _l("Loan no."), "household": _l("Household no."), "user": _l("User (username or no.)"),
+    "role": _l("Role"), "township": _l("Township"), "bank": _l("Bank"), "action": _l("Action"), "task": _l("Step"),
+    "from": _l("From"), "to": _l("To"),
+}
+
+
 def search_url(**changes) -> str:
     args = {**request.args.to_dict(), **changes}
     return url_for("audit_review.index", **{k: v for k, v in args.items() if v not in (None, "")})
@@ -54,14 +63,20 @@ def _view_helpers() -> dict:
 @bp.get("")
 @roles_required(*REVIEWERS)
 def index():
+    """The search; filters it cannot read (an id out of range, a day outside the years) answer 422 with the form."""
     user = current_actor().user
-    filters = audit_search.AuditFilters.from_args(request.args)
-    page = audit_search.search(user, filters)
+    try:
+        filters, status = audit_search.AuditFilters.from_args(request.args), 200
+    except FormInvalidError as refused:
+        filters, status = audit_search.AuditFilters(), 422
+        names = "、".join(str(FILTER_LABELS.get(name, name)) for name in refused.field_errors)
+        flash(f"{HTTP_MESSAGES[422]} ({names})", "danger")
+    page = audit_search.search(user, filters) if status == 200 else loan_queries.Page()
     return render_template(
         "audit/index.html", page=page, filters=filters, names=audit_search.display_names(page.items),
         subject=audit_search.actor_of(filters), choices=loan_queries.filter_choices(), roles=ROLES,
         action_choices=audit_search.action_choices(user), task_choices=audit_search.task_choices(),
-        list_url=search_url, loans_visible=audit_search.sees_loan_events(user), **_view_helpers())
+        list_url=search_url, loans_visible=audit_search.sees_loan_events(user), **_view_helpers()), status
 
 
 def _export(kind: str):
@@ -113,6 +128,8 @@ def verify():
 @roles_required(*REVIEWERS)
 def loan_timeline(loan_id: int):
     user = current_actor().user
+    if loan_id > audit_search.MAX_ID:  # no such loan, and the lookup would overflow a database integer
+        raise NotFoundError(f"loan {loan_id}")
     loan = loan_queries.loan_for(user, loan_id)
     events = audit_search.loan_events(user, loan.id)
     flagged: dict[int, list] = {}

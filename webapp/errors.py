@@ -8,7 +8,7 @@ JSON (paths under ``/api/`` or clients that prefer ``application/json``)::
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -58,9 +58,23 @@ def handle_error(exc: Exception):
     if status >= 500 or isinstance(exc, DomainError):
         db.session.rollback()
     if wants_json():
-        return jsonify(payload), status
+        return jsonify(payload), status, kept_headers(exc)
     return render_template("errors/error.html", status=status, title=HTTP_TITLES.get(status, ""),
-                           payload=payload), status
+                           payload=payload), status, kept_headers(exc)
+
+
+def kept_headers(exc: Exception) -> list[tuple[str, str]]:
+    """The HTTP error's own headers (``Allow``, ``WWW-Authenticate``, ``Retry-After``), not its content type.
+
+    A 405 always names the methods the URL allows, also when the view raised it without them.
+    """
+    if not isinstance(exc, HTTPException):
+        return []
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+    if exc.code == 405 and not any(name.lower() == "allow" for name, value in headers):
+        adapter = current_app.create_url_adapter(request)
+        headers.append(("Allow", ", ".join(sorted(adapter.allowed_methods()))))
+    return headers
 
 
 def wants_json() -> bool:

@@ -24,6 +24,8 @@ ADMIN_ACTIONS = frozenset({
     "user_created", "user_updated", "user_deactivated", "api_token_issued", "login", "logout", "login_failed",
 })
 EXPORT_LIMIT = 50_000  # rows per export; narrow the search for more
+MAX_ID = 2**31 - 1  # a loan, household or user id above this exists nowhere (and overflows a database integer)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # the days a filter may name (instants stay in range)
 
 
 def audit_scope(user: User | None) -> sa.ColumnElement[bool]:
@@ -63,17 +65,31 @@ class AuditFilters:
     ARG_NAMES = {"date_from": "from", "date_to": "to"}
 
     def __post_init__(self) -> None:
+        errors = {**self._value_problems(), **self._range_problems()}
+        if errors:
+            raise FormInvalidError(errors)
+
+    def _value_problems(self) -> dict[str, list[str]]:
         errors = {}
         if self.role and self.role not in (*ROLES, "system"):
             errors["role"] = ["unknown role"]
+        for name in ("user", "bank", "township", "action", "task"):
+            if "\x00" in (getattr(self, name) or ""):  # PostgreSQL text cannot hold NUL
+                errors[name] = ["not a valid value"]
+        return errors
+
+    def _range_problems(self) -> dict[str, list[str]]:
+        errors = {}
         if not 1 <= self.page <= MAX_PAGE:
             errors["page"] = [f"must be 1 to {MAX_PAGE}"]
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             errors["per_page"] = [f"must be 1 to {MAX_PER_PAGE}"]
+        for name, day in (("from", self.date_from), ("to", self.date_to)):
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                errors[name] = [f"a day from {FIRST_DAY} to {LAST_DAY}"]
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            errors["to"] = ["must not be before from"]
-        if errors:
-            raise FormInvalidError(errors)
+            errors.setdefault("to", ["must not be before from"])
+        return errors
 
     @classmethod
     def from_args(cls, args) -> AuditFilters:
@@ -106,11 +122,17 @@ def _convert(type_name: str, raw: str):
     if "date" in type_name:
         return date.fromisoformat(raw)
     if "int" in type_name:
-        value = int(raw)
-        if value < 1:
+        if user_id(raw) is None:
             raise ValueError(raw)
-        return value
+        return int(raw)
     return raw
+
+
+def user_id(text: str) -> int | None:
+    """``text`` as an id (ASCII digits, 1 to ``MAX_ID``), or None: no id (a user filter then reads it as a name)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    return int(text) if 1 <= int(text) <= MAX_ID else None
 
 
 def local_day_start(day: date) -> datetime:
@@ -140,8 +162,8 @@ def filtered_events(user: User | None, filters: AuditFilters) -> sa.Select:
 
 
 def _actor(user: str) -> sa.ColumnElement[bool]:
-    if user.isdigit():
-        return AuditEvent.actor_id == int(user)
+    if user_id(user) is not None:
+        return AuditEvent.actor_id == user_id(user)
     return sa.or_(AuditEvent.actor_name == user, AuditEvent.actor_id.in_(sa.select(User.id).where(User.username == user)))
 
 
@@ -214,9 +236,9 @@ def actor_of(filters: AuditFilters) -> User | None:
     """The user the search is narrowed to (per-user activity), if any."""
     if not filters.user:
         return None
-    column = User.id if filters.user.isdigit() else User.username
-    value = int(filters.user) if filters.user.isdigit() else filters.user
-    return db.session.scalars(sa.select(User).where(column == value)).first()
+    number = user_id(filters.user)
+    condition = User.id == number if number is not None else User.username == filters.user
+    return db.session.scalars(sa.select(User).where(condition)).first()
 
 
 def display_names(events: list[AuditEvent]) -> dict[int, str]:

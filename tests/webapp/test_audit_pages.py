@@ -91,3 +91,31 @@ def test_the_chain_check_locates_a_tampered_row(login, portfolio):
     html = client.get("/audit/verify").get_data(as_text=True)
     assert f'id="chain-broken" data-event-id="{target}"' in html
     assert f'<tr data-event-id="{target}"' in html and "nothing to see" in html
+
+
+@pytest.mark.parametrize("query", ["loan=9223372036854775808", "household=9223372036854775808", "loan=2147483648",
+                                   "loan=-3", "household=x", "from=0001-01-01", "to=9999-12-31", "user=a%00b"])
+def test_a_filter_out_of_range_answers_422_with_the_form(login, portfolio, query):
+    page = login("supervisor").get(f"/audit?{query}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and 'id="audit-filters"' in html and 'data-event-id="' not in html
+    assert "alert-danger" in html
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_with_an_id_out_of_range_answers_422(login, portfolio, kind):
+    answer = login("supervisor").get(f"/audit/export.{kind}?loan=9223372036854775808&household=99999999999999")
+    assert answer.status_code == 422 and answer.mimetype == "text/html"
+
+
+def test_a_user_that_cannot_be_an_id_is_searched_as_a_name(login, portfolio):
+    assert login("supervisor").get("/audit?user=99999999999999999999999").status_code == 200
+
+
+def test_a_method_the_page_does_not_take_names_those_it_does(login, portfolio):
+    answer = login("supervisor").open("/audit", method="TRACE")
+    assert answer.status_code == 405 and set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_a_loan_id_beyond_any_database_integer_is_404(login, portfolio):
+    assert login("supervisor").get("/audit/loans/99999999999999999999").status_code == 404

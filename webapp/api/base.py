@@ -5,6 +5,8 @@ a page's cookie cannot drive the API, which is why the blueprint may be exempt f
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, g, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import NotFound, Unauthorized
@@ -13,15 +15,17 @@ from models import User
 from workflows import api_tokens
 from workflows.audit import Actor
 from workflows.errors import FormInvalidError
+from workflows.loan_queries import MAX_PAGE, MAX_PER_PAGE
 
-from .messages import FIELD_MESSAGES
+from .messages import FIELD_MESSAGES, whole_number_between
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi_document"})
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
-MAX_ID = 2**31 - 1  # ids in paths above this exist nowhere (and would overflow a database integer)
+MAX_ID = 2**31 - 1  # ids above this exist nowhere (and would overflow a database integer)
+MAX_JSON_DEPTH = 32  # a JSON body nested deeper is 400 before it is parsed (inputs.check_json_syntax)
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: no sign, no spaces, no other scripts' digits
+INT_VARIABLE = re.compile(r"<int:(\w+)>")
 
 
 def bearer_token() -> str | None:
@@ -38,8 +42,21 @@ def require_token() -> None:
     if user is None:
         raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "api"}))
     g.api_user, g.api_token = user, bearer_token()
-    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+    if not path_ids_as_documented():
         raise NotFound()
+
+
+def path_ids_as_documented() -> bool:
+    """Every id in the path is written as the document's integers are and is at most ``MAX_ID``.
+
+    Werkzeug's ``int`` converter also reads ``007``, a full-width ``１`` or an Arabic-Indic ``١``: no such URL
+    names an object here (404), and an id above ``MAX_ID`` would overflow a database integer.
+    """
+    for pattern, given in zip(request.url_rule.rule.split("/"), request.path.split("/")):
+        variable = INT_VARIABLE.fullmatch(pattern)
+        if variable and (given != str(request.view_args[variable[1]]) or request.view_args[variable[1]] > MAX_ID):
+            return False
+    return True
 
 
 def api_user() -> User:
@@ -53,7 +70,8 @@ def actor() -> Actor:
 def json_body(*, required: bool = True) -> dict:
     """The request body as a JSON object; otherwise 422 ``invalid``, or ``{}`` when not ``required``
 
-    (then the service checks permission first and reports every missing field).
+    (then the service checks permission first and reports every missing field). ``inputs.json_object``
+    also checks it against a schema of the OpenAPI document.
     """
     payload = request.get_json(silent=True)
     if isinstance(payload, dict):
@@ -71,21 +89,23 @@ def validated(form):
     return form
 
 
-def refuse_huge_page() -> None:
-    """422 on a ``page`` beyond ``MAX_PAGE`` (its offset would overflow a database integer)."""
-    raw = request.args.get("page", "").strip()
-    if raw.isdigit() and int(raw) > MAX_PAGE:
-        raise FormInvalidError({"page": [f"at most {MAX_PAGE}"]})
+def int_arg(name: str, default: int, *, low: int = 1, high: int = MAX_ID) -> int:
+    """An integer query parameter in [low, high], ``default`` when absent; anything else is 422 ``invalid``.
+
+    The one rule of every list: no clamping, no fallback. An empty value, ``null``, ``1.0`` or ``+1``
+    is refused like an out-of-range one.
+    """
+    raw = request.args.getlist(name)
+    if not raw:
+        return default
+    if len(raw) > 1 or not DIGITS.fullmatch(raw[0]) or not low <= int(raw[0]) <= high:
+        raise FormInvalidError({name: [whole_number_between(low, high)]})
+    return int(raw[0])
 
 
-def int_arg(name: str, default: int, *, low: int = 1, high: int | None = None) -> int:
-    """An integer query parameter, clamped to [low, high]; anything unreadable is the default."""
-    try:
-        value = int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        value = default
-    value = max(low, value)
-    return min(value, high) if high is not None else value
+def paging(per_page: int) -> tuple[int, int]:
+    """``(page, per_page)`` of a list: page 1..MAX_PAGE, per_page 1..MAX_PER_PAGE (``per_page`` its default)."""
+    return int_arg("page", 1, high=MAX_PAGE), int_arg("per_page", per_page, high=MAX_PER_PAGE)
 
 
 def config(name: str):

@@ -12,12 +12,12 @@ from workflows import households, loan_queries, loans
 from workflows.errors import ForbiddenError
 
 from . import serialize
-from .base import actor, api_user, bp, json_body, refuse_huge_page, validated
+from .base import actor, api_user, bp, validated
+from .inputs import json_object
 
 
 @bp.get("/loans")
 def list_loans():
-    refuse_huge_page()
     page = loan_queries.search_loans(api_user(), loan_queries.LoanFilters.from_args(request.args))
     return {"items": [serialize.loan_summary(loan) for loan in page.items], "total": page.total,
             "page": page.page, "per_page": page.per_page}
@@ -27,7 +27,7 @@ def list_loans():
 def register_loan():
     if "township_clerk" not in api_user().roles:
         raise ForbiddenError("only township clerks register applications")
-    form = validated(form_from_json(RegisterApplicationForm, json_body()))
+    form = validated(form_from_json(RegisterApplicationForm, json_object("LoanApplication")))
     loan = loans.register_application(actor(), form.to_data())
     return {"loan": loan_json(loan)}, 201
 

@@ -5,8 +5,9 @@ A test checks that the blueprint's rules and the document's paths are the same s
 from __future__ import annotations
 
 from models import GRADES, LOAN_STATUSES
+from workflows.loan_queries import SORT_KEYS
 
-from .base import MAX_ID, MAX_PAGE, MAX_PER_PAGE, bp
+from .base import MAX_ID, MAX_JSON_DEPTH, MAX_PAGE, MAX_PER_PAGE, bp
 from .openapi_schemas import RESPONSES, SCHEMAS, integer, ref, text
 
 SCOPE_RULE = (
@@ -16,10 +17,16 @@ SCOPE_RULE = (
     "a task answers **403** `forbidden` when it exists but is not in the caller's role and scope "
     "(the same rule as the task pages), 404 when there is no such task. "
     "Errors have one shape (`Error`): `codes` are stable (POLICY.md rule codes, `invalid`, `forbidden`, "
-    "`four_eyes`, `claimed`, `already_completed`, `stale`, `process_error`, `unauthorized`, `not_found`); "
+    "`four_eyes`, `claimed`, `already_completed`, `stale`, `process_error`, `unauthorized`, `not_found`, "
+    "`bad_request`); "
     "`message` is for people. A task a colleague holds answers 403 `claimed` with `holder` and `since`; a "
     "completed one 409 `already_completed` with `completed_by` and `completed_at`; a diagram that fails while "
-    "a step runs 422 `process_error` with `process`, `task` and (a script) `line`, and nothing is saved."
+    "a step runs 422 `process_error` with `process`, `task` and (a script) `line`, and nothing is saved. "
+    "Requests are held to this document before anything else is done: a JSON body that is not UTF-8 JSON or "
+    f"nests deeper than {MAX_JSON_DEPTH} levels is 400 `bad_request`; a query parameter outside its schema (type, "
+    "enum, bounds, length, pattern, format; sent empty or twice) is 422 `invalid` with a message per parameter; a "
+    f"body outside its schema is 422 `invalid` with a message per field. Lists page alike: `page` 1 to {MAX_PAGE}, "
+    f"`per_page` 1 to {MAX_PER_PAGE}, anything else 422, never clamped. `GET /reference` lists the codes to send."
 )
 TASK_REFUSALS = (
     "403 `forbidden` outside the caller's role and scope, `four_eyes` for a user who did an earlier step the "
@@ -44,8 +51,8 @@ def wrapped(status: str, description: str, key: str, schema: str, many: bool = F
 
 
 def error_answers(*statuses: int) -> dict:
-    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid",
-             429: "TooManyAttempts"}
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+             422: "Invalid", 429: "TooManyAttempts"}
     return {str(s): {"$ref": f"#/components/responses/{names[s]}"} for s in statuses}
 
 
@@ -65,6 +72,7 @@ def op(op_id: str, summary: str, ok: dict, *errors: int, body: str | None = None
 
 
 def query(name: str, schema: dict, description: str = "") -> dict:
+    """A query parameter. Sent empty it is checked like any value: an empty date, number or code is 422."""
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
@@ -72,14 +80,33 @@ def path_id(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": integer(minimum=1, maximum=MAX_ID)}
 
 
-PAGING = (query("page", integer(minimum=1, maximum=MAX_PAGE)),
-          query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE)))
+def free_text(max_length: int = 64) -> dict:
+    """Text to search for; NUL is refused (PostgreSQL text cannot hold it)."""
+    return text(maxLength=max_length, pattern=NO_NUL)
+
+
+def code(what: str, max_length: int = 32) -> dict:
+    """A code to filter by (an unknown one matches nothing; empty is no code): township, bank, action, task."""
+    return {**free_text(max_length), "minLength": 1, "description": what}
+
+
+def query_id(name: str, description: str = "") -> dict:
+    return query(name, integer(minimum=1, maximum=MAX_ID), description)
+
+
+NO_NUL = "^[^\\u0000]*$"
+TOWNSHIP, BANK = "township code (GET /reference lists them)", "bank code (GET /reference lists them)"
+DAY = text(format="date", pattern=r"^(19|2[0-9])[0-9]{2}-", description="a day from 1900-01-01 to 2999-12-31")
+# (its pattern is the range of messages.DAY_OUT_OF_RANGE: the instants of a filter stay within what a database holds)
+PAGING = (query("page", integer(minimum=1, maximum=MAX_PAGE), "from 1; beyond the last page the list is empty"),
+          query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE), "items per page"))
 LOAN_FILTERS = (
-    query("status", text(enum=list(LOAN_STATUSES))), query("township", text(), "township code"),
-    query("bank", text(), "bank code"), query("grade", text(enum=list(GRADES))),
-    query("applied_from", text(format="date")), query("applied_to", text(format="date")),
-    query("q", text(), "household name, resident ID or contract number"),
-    query("sort", text(), "a column, `-` in front for descending, e.g. `-applied_on`"), *PAGING,
+    query("status", text(enum=list(LOAN_STATUSES))), query("township", code(TOWNSHIP)),
+    query("bank", code(BANK)), query("grade", text(enum=list(GRADES))),
+    query("applied_from", DAY), query("applied_to", DAY, "not before `applied_from` (else 422)"),
+    query("q", free_text(), "household name (a part), full resident ID or contract number"),
+    query("sort", text(enum=[f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")]),
+          "a column, `-` in front for descending (default `-id`)"), *PAGING,
 )
 LOAN_ID, TASK_ID = path_id("loan_id"), path_id("task_id")
 
@@ -107,8 +134,8 @@ def _paths() -> dict:
         "/households": {
             "get": op("list_households", "Listed households (ID numbers masked except for the rural bureau)",
                        answer("200", "one page", "HouseholdPage"), 403,
-                       params=[query("q", text(), "name, or the start of the resident ID"),
-                               query("township", text(), "township code"), *PAGING], tag="households"),
+                       params=[query("q", free_text(), "name (a part), or the start of the resident ID"),
+                               query("township", code(TOWNSHIP)), *PAGING], tag="households"),
             "post": op("create_household", "Register a household (rural bureau only)",
                         wrapped("201", "registered", "household", "Household"),
                         403, 422, body="HouseholdInput", tag="households"),
@@ -168,13 +195,24 @@ def _all_paths() -> dict:
     return paths
 
 
+def _with_input_errors(paths: dict) -> dict:
+    """Every operation with a body may answer 400 (malformed JSON), every one with query parameters 422."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in ("post", "put", "patch", "delete"):
+                operation["responses"].update(error_answers(400))
+            if any(p["in"] == "query" for p in operation.get("parameters", ())):
+                operation["responses"].setdefault("422", error_answers(422)["422"])
+    return paths
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Microcredit workflow API (脱贫人口小额信贷)", "version": "1", "description": SCOPE_RULE},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": _all_paths(),
+        "paths": _with_input_errors(_all_paths()),
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
                        "schemas": {**SCHEMAS, **EXTRA_SCHEMAS}, "responses": RESPONSES},
         "tags": [{"name": n} for n in ("auth", "households", "loans", "tasks", "meta", *EXTRA_TAGS)],

@@ -1,7 +1,10 @@
 """The ``components`` of the OpenAPI document: bodies, answers and the error shape."""
 from __future__ import annotations
 
+from forms.application import PURPOSE_CATEGORIES
+from forms.validators import FitsStorage
 from models import CATEGORIES, LOAN_KINDS, LOAN_STATUSES, RISK_CLASSES, ROLES, HumanTaskState
+from workflows.imports.loans import IMPORTED_PURPOSE
 
 
 def ref(name: str) -> dict:
@@ -33,13 +36,15 @@ RATE = text(True, pattern=r"^\d+\.\d{4}$", example="3.0000", description="annual
 INSTANT = text(True, format="date-time", description="ISO 8601 with the offset (Asia/Shanghai)")
 DAY = text(True, format="date")
 PAGE = {"total": integer(), "page": integer(minimum=1), "per_page": integer(minimum=1)}
+PURPOSES = [code for code, _ in PURPOSE_CATEGORIES]  # what an application may name (GET /reference: with labels)
+ACTOR_ROLES = [*ROLES, "system"]  # the role an event was recorded in; null for sign-ins
 
 ERROR = obj(
     ["errors", "codes"],
     errors={"type": "object", "additionalProperties": array(text()),
             "description": "messages per form field; `__all__` for the whole request"},
-    codes=array(text(description="`invalid`, a rule code of docs/policy.md, `unauthorized`, `forbidden`, "
-                                 "`four_eyes`, `claimed`, `not_found`, `already_completed`, `stale`, "
+    codes=array(text(description="`invalid`, a rule code of docs/policy.md, `bad_request`, `unauthorized`, "
+                                 "`forbidden`, `four_eyes`, `claimed`, `not_found`, `already_completed`, `stale`, "
                                  "`process_error`…")),
     message=text(),
     holder=text(True, description="403 claimed only: who holds the task"),
@@ -57,7 +62,7 @@ TASK = obj(
                                                   "(a subsidy settlement, a fund top-up)"),
     process_instance_id=integer(),
     name=text(description="the BPMN task id, e.g. `approve_loan`"),
-    title=text(), role={"type": "string", "enum": list(ROLES)}, state=text(enum=list(HumanTaskState)),
+    title=text(), role=text(enum=list(ROLES)), state=text(enum=[str(s) for s in HumanTaskState]),
     assignee=text(True, description="username of the colleague who claimed it"),
     claimed_at=INSTANT, created_at=INSTANT, due_at=INSTANT,
 )
@@ -78,7 +83,11 @@ LOAN_SUMMARY = obj(
 
 LOAN_DETAIL = {"allOf": [ref("LoanSummary"), obj(
     ["household", "process", "open_tasks"],
-    purpose_category=text(), purpose=text(), rejection_codes=array(text()), recommended_amount=MONEY,
+    purpose_category=text(enum=[*PURPOSES, IMPORTED_PURPOSE[0]],
+                          description=f"`{IMPORTED_PURPOSE[0]}` for a loan imported from the bank's books"),
+    purpose=text(), rejection_codes=array(text(description="rule codes of the policy table (docs/policy.md), or "
+                                                           "the end event that refused the application")),
+    recommended_amount=MONEY,
     recommended_term_months=integer(True), credit_line=MONEY, approved_amount=MONEY,
     approved_term_months=integer(True), annual_rate=RATE, rate_cap=RATE, approved_on=DAY,
     contract_number=text(True), disbursed_on=DAY, maturity_date=DAY, principal_outstanding=MONEY,
@@ -90,7 +99,8 @@ LOAN_DETAIL = {"allOf": [ref("LoanSummary"), obj(
 
 EVENT = obj(
     ["id", "occurred_at", "action"],
-    id=integer(), occurred_at=INSTANT, action=text(), actor=text(True), actor_role=text(True),
+    id=integer(), occurred_at=INSTANT, action=text(description="e.g. `task_completed`"), actor=text(True),
+    actor_role=text(True, enum=[*ACTOR_ROLES, None]),
     task_name=text(True), before={"type": "object", "nullable": True}, after={"type": "object", "nullable": True},
     comment=text(True), codes=array(text()),
 )
@@ -104,26 +114,38 @@ FIELD = obj(
     max={"description": "greatest value (decimal as text, date as ISO) or most characters", "nullable": True},
 )
 
+MAX_MONEY = float(FitsStorage.MONEY)
 APPLICATION = obj(
     ["id_number", "bank", "amount", "term_months", "purpose_category", "purpose", "kind"],
-    id_number=text(description="18-digit resident ID of a listed household of the clerk's township"),
-    bank=text(description="bank code, e.g. `cqrcb`"),
-    amount={"oneOf": [text(pattern=r"^\d{1,9}(\.\d{1,2})?$"), {"type": "number", "minimum": 0, "maximum": 999999999}],
-            "example": "30000.00", "description": "yuan; a string keeps the cents exact"},
-    term_months=integer(minimum=1, maximum=600), purpose_category=text(example="breeding"),
-    purpose=text(maxLength=500), kind=text(enum=list(LOAN_KINDS)),
+    id_number=text(minLength=1, maxLength=32, description="18-digit resident ID of a listed household of the "
+                                                          "clerk's township (spaces are ignored)"),
+    bank=text(minLength=1, maxLength=32, description="partner bank code, e.g. `cqrcb` (GET /reference lists them)"),
+    amount={"oneOf": [text(pattern=r"^(0*[1-9][0-9]{0,11}(\.[0-9]{1,2})?|0+\.(0[1-9]|[1-9][0-9]?))$"),
+                      {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_MONEY}],
+            "example": "30000.00", "description": "yuan, more than 0, at most two decimals; a string keeps the fen "
+                                                  "exact (the policy caps it: `amount_over_cap`)"},
+    term_months=integer(minimum=1, maximum=FitsStorage.MONTHS, description="the policy caps it: `term_over_cap`"),
+    purpose_category=text(enum=PURPOSES, example="breeding", description="GET /reference lists them with their "
+                                                                         "labels; non-productive ones are refused "
+                                                                         "(`purpose_not_productive`)"),
+    purpose=text(minLength=1, maxLength=500), kind=text(enum=list(LOAN_KINDS)),
 )
 
 SCHEMAS = {
     "Error": ERROR,
-    "TokenRequest": obj(["username", "password"], username=text(), password=text(format="password")),
+    "TokenRequest": obj(["username", "password"], username=text(minLength=1),
+                        password=text(minLength=1, format="password")),
     "Token": obj(["token", "expires_at"], token=text(), token_type=text(enum=["Bearer"]), expires_at=INSTANT),
     "Me": obj(["id", "username", "display_name", "roles"], id=integer(), username=text(), display_name=text(),
               roles=array(text(enum=list(ROLES))), township=text(True), bank=text(True)),
     "Household": HOUSEHOLD,
-    "HouseholdInput": obj(["id_number", "name", "township", "village", "category"], id_number=text(),
-                          name=text(maxLength=64), township=text(description="township code"),
-                          village=text(description="village code within the township"),
+    "HouseholdInput": obj(["id_number", "name", "township", "village", "category"],
+                          id_number=text(minLength=1, maxLength=32, description="18-digit resident ID (spaces are "
+                                                                                "ignored)"),
+                          name=text(minLength=1, maxLength=64, pattern=r"\S"),
+                          township=text(minLength=1, maxLength=32, description="township code (GET /reference)"),
+                          village=text(minLength=1, maxLength=32, description="village code within the township "
+                                                                              "(GET /reference)"),
                           category=text(enum=list(CATEGORIES))),
     "HouseholdPage": obj(["items", "total", "page", "per_page"], items=array(ref("Household")), **PAGE),
     "LoanApplication": APPLICATION,
@@ -139,7 +161,8 @@ SCHEMAS = {
         fields=array(ref("Field")), instance_version=integer())]},
     "Field": FIELD,
     "TaskCompletion": {"type": "object", "additionalProperties": True, "properties": {
-        "instance_version": integer(description="from GET /tasks/{task_id}; another version answers 409 `stale`"),
+        "instance_version": integer(True, description="from GET /tasks/{task_id}; another version answers 409 "
+                                                     "`stale`; null or absent: not checked"),
     }, "description": "an object validated against the task's `fields` (GET /tasks/{task_id}): each field by its "
                       "name, of its type (string, decimal as number or text, integer, date as ISO text, boolean, "
                       "choice as one of its values), required ones present, within min/max; other keys are "
@@ -152,6 +175,7 @@ SCHEMAS = {
 }
 
 ERROR_RESPONSES = {
+    "BadRequest": "the body is not UTF-8 JSON, or nests too deep (`bad_request`); nothing was done",
     "Unauthorized": "no bearer token, or it is unknown, expired or revoked (`unauthorized`)",
     "Forbidden": "the role or scope does not allow it (`forbidden`); `four_eyes` for a user who did an earlier "
                  "step the task keeps apart (e.g. the investigator of a loan, at its approval); `claimed` when a "

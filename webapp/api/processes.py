@@ -12,17 +12,19 @@ from flask import request
 from forms.registry import TASK_FORMS
 from models import ProcessVersion
 from workflows import drafts, versions
-from workflows.errors import ForbiddenError, FormInvalidError, NotFoundError
+from workflows.errors import ForbiddenError, NotFoundError
 from workflows.safe_xml import parse_xml
 from workflows.validation.xml import descendants
 
 from . import openapi
-from .base import actor, api_user, bp, json_body
+from .base import actor, api_user, bp
+from .inputs import json_object
 from .openapi_schemas import INSTANT, integer, obj, ref, text
 from .serialize import instant
 
 XML_TYPES = ("application/xml", "text/xml")
 MAX_COMMENT = 500
+MAX_KEY = 64
 
 
 def require_admin() -> None:
@@ -35,7 +37,14 @@ def version_json(row: ProcessVersion) -> dict:
             "deployed_by": row.deployed_by.username if row.deployed_by else None, "hash": row.source_hash}
 
 
+def known_shape(process_key: str) -> None:
+    """A key no process can have (too long, or holding NUL, which PostgreSQL text refuses) is 404 unread."""
+    if len(process_key) > MAX_KEY or "\x00" in process_key:
+        raise NotFoundError(f"process {process_key[:MAX_KEY]!r}")
+
+
 def newest(process_key: str) -> ProcessVersion:
+    known_shape(process_key)
     rows = versions.versions(process_key)
     if not rows:
         raise NotFoundError(f"process {process_key}")
@@ -58,6 +67,7 @@ def list_versions(process_key: str):
 @bp.get("/processes/<process_key>/versions/<int:version>")
 def get_version(process_key: str, version: int):
     require_admin()
+    known_shape(process_key)
     row = versions.version(process_key, version)
     return {"process_key": process_key, **version_json(row), "sources": dict(row.sources)}
 
@@ -73,13 +83,8 @@ def _uploaded(base: ProcessVersion) -> tuple[dict, str | None]:
     """The draft's sources and comment from the body (XML or JSON)."""
     if request.mimetype in XML_TYPES:
         return {**base.sources, _file_defining(base.process_key, base.sources): request.get_data(as_text=True)}, None
-    payload = json_body()
-    sources, comment = payload.get("sources"), payload.get("comment")
-    if not isinstance(sources, dict) or not sources or not all(isinstance(v, str) for v in sources.values()):
-        raise FormInvalidError({"sources": ["an object of file name -> BPMN or DMN XML text is required"]})
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
-        raise FormInvalidError({"comment": [f"text of at most {MAX_COMMENT} characters"]})
-    return {**base.sources, **sources}, comment
+    payload = json_object("DraftInput")
+    return {**base.sources, **payload["sources"]}, payload.get("comment")
 
 
 @bp.post("/processes/<process_key>/drafts")
@@ -95,9 +100,8 @@ def create_draft(process_key: str):
 @bp.post("/processes/<process_key>/drafts/<int:draft_id>/deploy")
 def deploy_draft(process_key: str, draft_id: int):
     require_admin()
-    comment = json_body(required=False).get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
-        raise FormInvalidError({"comment": [f"text of at most {MAX_COMMENT} characters"]})
+    comment = json_object("DeployInput", required=False).get("comment")
+    known_shape(process_key)
     drafts.get_draft(draft_id, process_key)
     created = drafts.deploy_draft(actor(), draft_id, comment, TASK_FORMS)
     return {"version": created.version}, 201
@@ -110,9 +114,9 @@ openapi.EXTRA_SCHEMAS.update({
     "ProcessVersionSources": {"allOf": [VERSION, obj(["process_key", "sources"], process_key=text(), sources={
         "type": "object", "additionalProperties": text(), "description": "file name -> BPMN or DMN XML"})]},
     "ProcessSummary": obj(["key", "latest"], key=text(), latest=ref("ProcessVersion")),
-    "DraftInput": obj(["sources"], sources={"type": "object", "additionalProperties": text(), "description":
-                                            "file name (`*.bpmn`, `*.dmn`) -> XML; replaces or joins the "
-                                            "files of the newest version"},
+    "DraftInput": obj(["sources"], sources={"type": "object", "additionalProperties": text(), "minProperties": 1,
+                                            "description": "file name (`*.bpmn`, `*.dmn`) -> XML; replaces or "
+                                                           "joins the files of the newest version"},
                       comment=text(True, maxLength=MAX_COMMENT)),
     "DeployInput": obj(comment=text(True, maxLength=MAX_COMMENT)),
     "DraftCreated": obj(["draft"], draft=obj(["id", "revision"], id=integer(), revision=integer())),
@@ -126,7 +130,8 @@ INVALID = ("422 `diagram_invalid`: `errors` maps each element id (or file name, 
 
 @openapi.add_paths
 def _paths() -> dict:
-    key = {"name": "process_key", "in": "path", "required": True, "schema": text(maxLength=64)}
+    key = {"name": "process_key", "in": "path", "required": True,
+           "schema": text(maxLength=MAX_KEY, pattern=openapi.NO_NUL, description="e.g. `microcredit_loan`")}
     number, draft = openapi.path_id("version"), openapi.path_id("draft_id")
     create = openapi.op("create_process_draft", f"Upload a draft and validate it. {ADMIN} {INVALID}",
                         openapi.answer("201", "the draft", "DraftCreated"), 403, 404, 422, params=[key],

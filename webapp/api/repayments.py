@@ -19,8 +19,9 @@ from workflows import clock, loan_queries, repayments
 from workflows.errors import FormInvalidError
 
 from . import openapi
-from .base import actor, api_user, bp, json_body, validated
-from .openapi_schemas import DAY, MONEY, array, integer, obj, ref, text
+from .base import actor, api_user, bp, validated
+from .inputs import json_object
+from .openapi_schemas import DAY, MAX_MONEY, MONEY, array, integer, obj, ref, text
 from .serialize import day, decimal
 
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII, as long as the column
@@ -30,7 +31,7 @@ KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII, as long as th
 def record_repayment(loan_id: int):
     loan = repayments.loan_for_repayment(api_user(), loan_id)
     key = idempotency_key()
-    form = validated(form_from_json(RepaymentForm, json_body(required=False)))
+    form = validated(form_from_json(RepaymentForm, json_object("RepaymentInput", required=False)))
     recorded = repayments.record(actor(), loan.id, form.to_data(), key)
     return repayment_answer(recorded.repayment), 201 if recorded.created else 200
 
@@ -81,7 +82,8 @@ def line_json(line: RepaymentScheduleLine) -> dict:
             "period_end": day(line.period_end), "part": line.part}
 
 
-AMOUNT = {"oneOf": [text(pattern=r"^\d{1,12}(\.\d{1,2})?$"), {"type": "number", "minimum": 0}],
+AMOUNT = {"oneOf": [text(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$"),
+                    {"type": "number", "minimum": 0, "maximum": MAX_MONEY}],
           "example": "162.50", "description": "yuan, at most two decimals; a string keeps the fen exact"}
 REQUIRED_MONEY = {key: value for key, value in MONEY.items() if key != "nullable"}
 openapi.EXTRA_SCHEMAS.update({

@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from flask import request
 
-from workflows import reports
+from workflows import policy, reports
+from workflows.errors import FormInvalidError
 from workflows.reports.base import require_reader
 
 from . import openapi
 from .base import api_user, bp
+from .messages import NO_POLICY_THEN
 from .openapi_schemas import array, integer, obj, text
 from .serialize import decimal
 
@@ -33,7 +35,10 @@ def row_json(row) -> list | None:
 def report(name: str):
     user = require_reader(api_user())
     filters = reports.filters_for(name, request.args)
-    result = reports.run(user, name, filters)
+    try:
+        result = reports.run(user, name, filters)
+    except policy.MissingPolicyDataError as missing:  # a period before the settings the report needs
+        raise FormInvalidError({"to": [str(NO_POLICY_THEN)]}) from missing
     return {
         "name": name, "title": reports.REPORTS[name].title, "chart_kind": reports.REPORTS[name].chart,
         "filters": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(),
@@ -66,11 +71,11 @@ openapi.EXTRA_TAGS.append("reports")
 def _paths() -> dict:
     params = [
         {"name": "name", "in": "path", "required": True, "schema": text(enum=list(reports.REPORTS))},
-        openapi.query("from", text(format="date"), "first day of the period (default: 1 January of `to`'s year; "
-                      "the weekly reports: six days before `to`)"),
-        openapi.query("to", text(format="date"), "last day of the period (default: today)"),
-        openapi.query("township", text(maxLength=32), "township code"),
-        openapi.query("bank", text(maxLength=32), "bank code"),
+        openapi.query("from", openapi.DAY, "first day of the period (default: 1 January of `to`'s year; the "
+                      "weekly reports: six days before `to`); not after `to` and at most 3660 days before it "
+                      "(else 422)"),
+        openapi.query("to", openapi.DAY, "last day of the period (default: today)"),
+        openapi.query("township", openapi.code(openapi.TOWNSHIP)), openapi.query("bank", openapi.code(openapi.BANK)),
     ]
     return {"/reports/{name}": {"get": openapi.op(
         "get_report", "A report's figures (table rows, totals, key figures, chart series), in the caller's scope",

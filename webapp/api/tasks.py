@@ -15,7 +15,8 @@ from workflows.tasks import access, claims, facts, inbox, service
 from workflows.tasks.access import Purpose
 
 from . import serialize
-from .base import MAX_PAGE, MAX_PER_PAGE, actor, api_user, bp, int_arg, json_body, validated
+from .base import actor, api_user, bp, paging, validated
+from .inputs import json_object
 
 TASKS_PER_PAGE = 50
 
@@ -23,7 +24,7 @@ TASKS_PER_PAGE = 50
 @bp.get("/tasks")
 def list_tasks():
     """One page of my actionable tasks, soonest due first (the same indexed query as the inbox page)."""
-    page, per_page = int_arg("page", 1, high=MAX_PAGE), int_arg("per_page", TASKS_PER_PAGE, high=MAX_PER_PAGE)
+    page, per_page = paging(TASKS_PER_PAGE)
     query = inbox.inbox_query(api_user(), view="available")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
@@ -55,7 +56,7 @@ def complete_task(task_id: int):
     """Validate the body against the task's form (registered or defined in the diagram), then complete."""
     row = service.check_completion(actor(), task_id)
     form, form_fields = facts.form_of(row, db.session.get(ProcessInstance, row.process_instance_id))
-    form = validated(form_from_json(task_form_class(form, form_fields), json_body()))
+    form = validated(form_from_json(task_form_class(form, form_fields), json_object("TaskCompletion")))
     done = service.complete_task(actor(), task_id, form.to_data(), getattr(form, "expected_version", None))
     loan = db.session.get(Loan, done.loan_id) if done.loan_id else None
     instance = db.session.get(ProcessInstance, done.process_instance_id)

@@ -5,21 +5,17 @@ from flask import g, request
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from workflows import api_tokens
-from workflows.errors import FormInvalidError
 
 from ..auth import BUSY_ADDRESS, sign_in_limits
 from . import serialize
-from .base import api_user, bp, config, json_body
-from .messages import BAD_CREDENTIALS, FIELD_MESSAGES
+from .base import api_user, bp, config
+from .inputs import json_object
+from .messages import BAD_CREDENTIALS
 
 
 @bp.post("/tokens")
 def create_token():
-    body = json_body()
-    missing = {key: [str(FIELD_MESSAGES["required"])] for key in ("username", "password")
-               if not isinstance(body.get(key), str) or not body[key]}
-    if missing:
-        raise FormInvalidError(missing)
+    body = json_object("TokenRequest")
     issued = api_tokens.sign_in(body["username"], body["password"], lifetime=config("API_TOKEN_LIFETIME"),
                                 limits=sign_in_limits(), ip_address=request.remote_addr)
     if issued.outcome == "throttled":

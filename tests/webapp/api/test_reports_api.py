@@ -60,3 +60,8 @@ def test_documented_with_the_names_as_an_enum(client):
     assert names == list(reports.REPORTS)
     assert {p["name"] for p in operation["parameters"]} == {"name", "from", "to", "township", "bank"}
     assert {"200", "401", "403", "404", "422"} <= set(operation["responses"])
+
+
+def test_a_period_before_the_policy_settings_is_422_on_to(api, world):
+    answer = api.get("/reports/risk_fund?from=1960-01-01&to=1960-12-31", as_="finance")
+    assert answer.status_code == 422 and list(answer.get_json()["errors"]) == ["to"]
