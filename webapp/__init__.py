@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from models import db
 from workflows import domains
@@ -72,7 +73,21 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.close()
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits without leading zeros, at most 2^31 − 1.
+
+    Anything else (``007``, a full-width ``１``, an id past a database integer) is no such page:
+    404, never an overflow deep in a query."""
+
+    regex = r"(?:0|[1-9][0-9]{0,9})"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     from . import (admin, api, audit_review, auth, errors, finance, home, imports, inbox, loans, monitoring,
                    reports, repayments, security, tasks)
 
