@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 import sqlalchemy as sa  # noqa: E402
 
 from models import HumanTask, ProcessInstance, db  # noqa: E402
-from tests.factories import APPROVAL, INVESTIGATION, build_world, make_household, register  # noqa: E402
-from webapp import create_app  # noqa: E402
-from workflows import accounts, clock, deployment, engine, post_loan  # noqa: E402
+from tests.factories import APPROVAL, INVESTIGATION, make_household, register  # noqa: E402
+from bench.scratch import scratch_world  # noqa: E402
+from workflows import clock, deployment, engine, post_loan  # noqa: E402
 from workflows.tasks import service as task_service  # noqa: E402
 
 STEPS = [("confirm_eligibility", "bureau", {"eligible": True, "eligibility_note": "ok"}),
@@ -96,17 +95,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loans", type=int, default=200)
     args = parser.parse_args()
-    accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "WTF_CSRF_ENABLED": False})
-        with app.app_context():
-            db.create_all()
-            world = build_world()
-            service, sizes = service_timings(world, args.loans)
-            raw = raw_timings(args.loans)
-            raw_state = raw_timings(args.loans, with_state=True)
-            db.session.remove()
-            db.engine.dispose()
+    with scratch_world() as (_, world):
+        service, sizes = service_timings(world, args.loans)
+        raw = raw_timings(args.loans)
+        raw_state = raw_timings(args.loans, with_state=True)
     s_med, s_p95 = statistics.median(service), percentile(service, 0.95)
     r_med, r_p95 = statistics.median(raw), percentile(raw, 0.95)
     print(f"loans: {args.loans}, completions: {len(service)} (service), {len(raw)} (raw)")

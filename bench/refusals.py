@@ -21,7 +21,6 @@ import argparse
 import itertools
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 import sqlalchemy as sa  # noqa: E402
 
 from models import AuditEvent, HumanTask, ProcessInstance, User, db  # noqa: E402
-from tests.factories import (INVESTIGATION, PASSWORD, build_world, drive, make_household, ready_task,  # noqa: E402
+from tests.factories import (INVESTIGATION, PASSWORD, drive, make_household, ready_task,  # noqa: E402
                              register)
-from webapp import create_app  # noqa: E402
+from bench.scratch import scratch_world  # noqa: E402
 from workflows import accounts, audit, clock  # noqa: E402
 from workflows.audit import Actor  # noqa: E402
 from workflows.errors import DomainError  # noqa: E402
@@ -137,37 +136,30 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=50, help="loans per run (four completions each)")
     parser.add_argument("--burst", type=int, default=10, help="refused attempts between two completions")
     args = parser.parse_args()
-    accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "WTF_CSRF_ENABLED": False})
-        with app.app_context():
-            db.create_all()
-            world = build_world()
-            ids = targets(world)
-            happy_path(world, 1)  # warm up: the specs parsed and cached, the first queries prepared
-            events_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "attempt_refused"))
-            alone = happy_path(world, args.loans)
-            refuser = Refuser(refusals({name: world.actor(name) for name in world.users}, ids))
-            started = time.perf_counter()
-            interleaved = happy_path(world, args.loans, refuser.burst(args.burst))
-            burst_wall = time.perf_counter() - started
-            stop, hammered = threading.Event(), []
-            thread = threading.Thread(target=hammer, args=(app, ids, stop, hammered))
-            started = time.perf_counter()
-            thread.start()
-            concurrent = happy_path(world, args.loans)
-            stop.set()
-            thread.join()
-            hammer_wall = time.perf_counter() - started
-            if not isinstance(hammered[0], list):
-                raise hammered[0]
-            refused = len(refuser.timings) + len(hammered[0])
-            recorded = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "attempt_refused")) - events_before
-            intact = audit.verify().ok
-            db.session.remove()
-            db.engine.dispose()
+    with scratch_world() as (app, world):
+        ids = targets(world)
+        happy_path(world, 1)  # warm up: the specs parsed and cached, the first queries prepared
+        events_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "attempt_refused"))
+        alone = happy_path(world, args.loans)
+        refuser = Refuser(refusals({name: world.actor(name) for name in world.users}, ids))
+        started = time.perf_counter()
+        interleaved = happy_path(world, args.loans, refuser.burst(args.burst))
+        burst_wall = time.perf_counter() - started
+        stop, hammered = threading.Event(), []
+        thread = threading.Thread(target=hammer, args=(app, ids, stop, hammered))
+        started = time.perf_counter()
+        thread.start()
+        concurrent = happy_path(world, args.loans)
+        stop.set()
+        thread.join()
+        hammer_wall = time.perf_counter() - started
+        if not isinstance(hammered[0], list):
+            raise hammered[0]
+        refused = len(refuser.timings) + len(hammered[0])
+        recorded = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "attempt_refused")) - events_before
+        intact = audit.verify().ok
     print(f"loans per run: {args.loans} ({len(alone)} completions), burst: {args.burst} refusals per completion")
     print(line("completion alone                        ", alone))
     print(line("completion with refusal bursts between  ", interleaved))

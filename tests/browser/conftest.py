@@ -82,3 +82,19 @@ def login(browser, base: str, username: str):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def add_task_before_disbursement(name: str) -> str:
+    """JavaScript for ``page.evaluate``: the modeler's API (the test's "mouse") draws a user task
+    ``compliance_review`` named ``name`` in the supervisors' lane between approval and disbursement."""
+    return """() => {
+  const m = window.adminModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+  const lane = reg.get('lane_supervisor');
+  const bo = m.get('bpmnFactory').create('bpmn:UserTask', {id: 'compliance_review', name: '%s'});
+  const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask', businessObject: bo});
+  modeling.createShape(shape, {x: reg.get('disburse_loan').x + 50, y: lane.y + lane.height / 2}, lane);
+  modeling.reconnectEnd(reg.get('flow_to_disburse_loan'), shape, {x: shape.x + shape.width / 2, y: shape.y});
+  modeling.connect(shape, reg.get('disburse_loan'));
+  m.get('canvas').zoom(1.0);
+  m.get('canvas').scrollToElement(shape);
+}""" % name

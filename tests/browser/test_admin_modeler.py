@@ -13,21 +13,7 @@ from models import AuditEvent, HumanTask, ProcessInstance, db
 from workflows.tasks import service
 
 from ..factories import drive, make_household, ready_task, register
-from .conftest import login as sign_in, screenshot
-
-ADD_COMPLIANCE_REVIEW = """() => {
-  const m = window.adminModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
-  const lane = reg.get('lane_supervisor');
-  const bo = m.get('bpmnFactory').create('bpmn:UserTask', {id: 'compliance_review', name: '合规复核'});
-  const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask', businessObject: bo});
-  modeling.createShape(shape, {x: reg.get('disburse_loan').x + 50, y: lane.y + lane.height / 2}, lane);
-  const flow = reg.get('flow_to_disburse_loan');
-  modeling.reconnectEnd(flow, shape, {x: shape.x + shape.width / 2, y: shape.y});
-  modeling.connect(shape, reg.get('disburse_loan'));
-  m.get('canvas').zoom(1.0);
-  m.get('canvas').scrollToElement(shape);
-}"""
-
+from .conftest import add_task_before_disbursement, login as sign_in, screenshot
 
 EDIT_FIRST_CELL = """() => {
   const viewer = window.adminDmn.getActiveViewer();
@@ -45,7 +31,7 @@ def edit_and_deploy(page, base: str) -> None:
     page.goto(f"{base}/admin/processes/microcredit_loan/versions")
     page.click("#btn-new-draft")
     page.wait_for_selector("#modeler[data-state=ready]")
-    page.evaluate(ADD_COMPLIANCE_REVIEW)
+    page.evaluate(add_task_before_disbursement("合规复核"))
     page.click('#modeler [data-element-id="compliance_review"]')
     page.wait_for_selector("#panel-user-task:not([hidden])")
     assert page.inner_text("#panel-lane-name") == "supervisor"

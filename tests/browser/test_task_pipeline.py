@@ -13,18 +13,9 @@ from workflows import subsidy_settlement, timers
 
 from ..factories import PASSWORD, drive, make_household, ready_task, register
 from ..factories_finance import disbursed_loan, install_finance, repayment, schedule_line
-from .conftest import login, screenshot
+from .conftest import add_task_before_disbursement, login, screenshot
 
 QUARTER_CLOSED = datetime(2024, 4, 1, 1, 0, 1, tzinfo=timezone.utc)  # 09:00:01 in Shanghai
-ADD_COMPLIANCE_REVIEW = """() => {
-  const m = window.adminModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
-  const lane = reg.get('lane_supervisor');
-  const bo = m.get('bpmnFactory').create('bpmn:UserTask', {id: 'compliance_review', name: '合规审查'});
-  const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask', businessObject: bo});
-  modeling.createShape(shape, {x: reg.get('disburse_loan').x + 50, y: lane.y + lane.height / 2}, lane);
-  modeling.reconnectEnd(reg.get('flow_to_disburse_loan'), shape, {x: shape.x + shape.width / 2, y: shape.y});
-  modeling.connect(shape, reg.get('disburse_loan'));
-}"""
 COMPLIANCE_FIELDS = [
     {"name": "compliance_ok", "label": {"zh": "合规结论"}, "type": "yesno", "required": True},
     {"name": "compliance_note", "label": {"zh": "审查意见"}, "type": "textarea", "required": False},
@@ -73,7 +64,7 @@ def design_and_deploy_compliance_review(page, base: str) -> None:
     page.goto(f"{base}/admin/processes/microcredit_loan/versions")
     page.click("#btn-new-draft")
     page.wait_for_selector("#modeler[data-state=ready]")
-    page.evaluate(ADD_COMPLIANCE_REVIEW)
+    page.evaluate(add_task_before_disbursement("合规审查"))
     page.click('#modeler [data-element-id="compliance_review"]')
     page.wait_for_selector("#panel-user-task:not([hidden])")
     page.select_option("#panel-lane", "lane_rural_bureau")
