@@ -108,7 +108,7 @@ RULE_FIELDS = {
 
 @facts.register(facts.ANY_LOAN)
 @facts.register(PROCESS_KEY)
-def loan_facts(row, instance, loan, _) -> tuple[str, dict]:
+def loan_facts(row, instance, loan) -> tuple[str, dict]:
     """The loan panel: the application, the investigation report and the LPR in force."""
     try:
         lpr = policy.lpr_in_force(clock.today())

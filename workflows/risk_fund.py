@@ -242,7 +242,7 @@ def record_topup(ctx: steps.StepContext) -> None:
 
 
 @facts.register(PROCESS_KEY)
-def topup_facts(row, instance, loan, _) -> tuple[str, dict]:
+def topup_facts(row, instance, loan) -> tuple[str, dict]:
     """The fund panel: the position when the top-up was asked for, and now."""
     try:
         now = position()

@@ -262,7 +262,7 @@ def confirm_passed_on(ctx: steps.StepContext) -> None:
 
 
 @facts.register(PROCESS_KEY)
-def settlement_facts(row, instance, loan, _) -> tuple[str, dict]:
+def settlement_facts(row, instance, loan) -> tuple[str, dict]:
     """The settlement panel: its quarter, bank, status and lines."""
     data = facts.task_data(row)
     settlement = db.session.get(SubsidySettlement, data["settlement_id"]) if "settlement_id" in data else None

@@ -4,13 +4,13 @@ it), hand-over by a non-holder, and a deactivated user's claims going back to th
 from __future__ import annotations
 
 from datetime import datetime
-from xml.sax.saxutils import quoteattr
 
 import pytest
 
 from models import AuditEvent, HumanTask, db
 from tests.conftest import one
 from tests.factories import APPROVAL, INVESTIGATION, PASSWORD, drive, make_household, ready_task, register
+from tests.factories_admin import with_task_before_disbursement
 from workflows import accounts, clock, deployment
 from workflows.errors import ClaimedByColleagueError, FormInvalidError, ForbiddenError, FourEyesError
 from workflows.tasks import claims, inbox, service
@@ -99,31 +99,13 @@ def test_the_investigator_who_also_approves_never_gets_the_approval(world, login
 
 
 COMMITTEE_FIELDS = '[{"name": "committee_ok", "label": {"zh": "贷审会同意"}, "type": "yesno", "required": true}]'
-COMMITTEE_TASK = f"""    <bpmn:userTask id="credit_committee" name="贷审会复核">
-      <bpmn:extensionElements>
-        <spiffworkflow:properties>
-          <spiffworkflow:property name="form_fields" value={quoteattr(COMMITTEE_FIELDS)} />
-          <spiffworkflow:property name="four_eyes_with" value="investigate_credit, approve_loan" />
-        </spiffworkflow:properties>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_to_disburse_loan</bpmn:incoming>
-      <bpmn:outgoing>flow_committee_to_disburse</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:sequenceFlow id="flow_committee_to_disburse" sourceRef="credit_committee" targetRef="disburse_loan" />
-"""
 
 
 def with_credit_committee(sources: dict[str, str]) -> dict[str, str]:
     """The loan diagram with a committee review in the approvers' lane between approval and disbursement,
     kept apart from the investigator and the first approver."""
-    xml = sources["microcredit_loan.bpmn"]
-    lane_end = xml.index("</bpmn:lane>", xml.index('<bpmn:lane id="lane_bank_approver"'))
-    xml = xml[:lane_end] + "  <bpmn:flowNodeRef>credit_committee</bpmn:flowNodeRef>\n      " + xml[lane_end:]
-    xml = xml.replace('sourceRef="look_up_rate_tenor" targetRef="disburse_loan"',
-                      'sourceRef="look_up_rate_tenor" targetRef="credit_committee"')
-    xml = xml.replace("<bpmn:incoming>flow_to_disburse_loan</bpmn:incoming>",
-                      "<bpmn:incoming>flow_committee_to_disburse</bpmn:incoming>")
-    return {**sources, "microcredit_loan.bpmn": xml.replace("</bpmn:process>", COMMITTEE_TASK + "  </bpmn:process>", 1)}
+    return with_task_before_disbursement(sources, "credit_committee", "贷审会复核", "lane_bank_approver", {
+        "form_fields": COMMITTEE_FIELDS, "four_eyes_with": "investigate_credit, approve_loan"})
 
 
 def test_a_new_approval_step_an_administrator_deploys_keeps_four_eyes(world, dual):

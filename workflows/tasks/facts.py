@@ -33,7 +33,7 @@ class TaskFacts:
 
 
 ANY_LOAN = "*loan"  # the provider for a task of any process whose instance has a loan
-Provider = Callable[[HumanTask, ProcessInstance, Loan | None, dict], tuple[str, dict]]
+Provider = Callable[[HumanTask, ProcessInstance, Loan | None], tuple[str, dict]]
 _PROVIDERS: dict[str, Provider] = {}
 
 
@@ -53,9 +53,12 @@ def task_data(row: HumanTask) -> dict:
 
 
 def form_of(row: HumanTask, instance: ProcessInstance) -> tuple[str | None, str | None]:
-    """The task's registered form class name, or the field list its diagram defines."""
+    """The task's registered form class name (kept on its inbox row), or the field list its diagram defines
+    (read from the parsed spec only then: a registered form costs no look-up of the version's sources)."""
+    if row.form:
+        return row.form, None
     properties = engine.spec_properties(engine.SPECS.get(instance.process_version), row.name)
-    return properties.get("form") or row.form or None, properties.get("form_fields") or None
+    return None, properties.get("form_fields") or None
 
 
 def facts_for(row: HumanTask) -> TaskFacts:
@@ -63,13 +66,13 @@ def facts_for(row: HumanTask) -> TaskFacts:
     process_key = instance.process_version.process_key
     loan = db.session.get(Loan, row.loan_id) if row.loan_id else None
     provider = _PROVIDERS.get(process_key) or (_PROVIDERS.get(ANY_LOAN) if loan else None) or generic
-    panel, details = provider(row, instance, loan, {})
+    panel, details = provider(row, instance, loan)
     form, form_fields = form_of(row, instance)
     return TaskFacts(row, process_key, instance.version, loan, form, form_fields, panel, details,
                      history.history_of(row) if row.state == HumanTaskState.READY else None)
 
 
-def generic(row: HumanTask, instance: ProcessInstance, loan: Loan | None, _: dict) -> tuple[str, dict]:
+def generic(row: HumanTask, instance: ProcessInstance, loan: Loan | None) -> tuple[str, dict]:
     """Any process: the instance's data, as the engine holds it for this task."""
     data = task_data(row) if row.state == HumanTaskState.READY else {}
     shown = {k: v for k, v in sorted(data.items()) if k not in engine.RESERVED_DATA_KEYS and not isinstance(v, dict)}

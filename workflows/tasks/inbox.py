@@ -31,10 +31,9 @@ from models.subsidy import SubsidySettlement
 from .. import clock
 from ..errors import ForbiddenError
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
-from .access import OVERSEERS, may_read
+from .access import OVERSEERS, READERS, may_read
 
 VIEWS = ("available", "mine", "team", "all")
-ALL_TASKS_ROLES = frozenset({"supervisor"})
 SORTS = ("due", "received", "township", "amount")  # each also descending, as "-due"
 DUE_SOON = timedelta(hours=24)  # 即将到期: due within a day
 FEW = 200  # a view this small is sorted after an index lookup, not read in due order (see inbox_query)
@@ -45,7 +44,7 @@ Assignee = so.aliased(User, name="assignee")
 
 def may_view_all(user: User) -> bool:
     """Supervisors read every ready task (read-only)."""
-    return user.is_active and bool(user.roles & ALL_TASKS_ROLES)
+    return user.is_active and bool(user.roles & READERS)
 
 
 @dataclass(frozen=True)
