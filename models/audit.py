@@ -7,7 +7,7 @@ alike, so the chain never forks.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -18,13 +18,18 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(Base):
-    """Who did what, in which role, when, from where, to which loan, with the form before/after."""
+    """Who did what, in which role, when, from where, to which loan, with the form before/after.
+
+    ``occurred_at`` is wall time; ``business_date`` the business date then (业务日期, null on events
+    written before it was recorded).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_loan_time", "loan_id", "occurred_at"),
                       sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name"))
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     occurred_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, index=True)
+    business_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     actor_name: so.Mapped[str | None] = so.mapped_column(sa.String(64))

@@ -6,7 +6,8 @@ users to the sign-in page and answers 403 to users holding none of ``roles``.
 A page session holds the user's session generation, the instant of sign-in and the last activity.
 The user loader (one query, the one that loads the user) refuses the session when the generation
 has moved on (sign-out, password change, deactivation: on every worker), when it has been idle for
-``SESSION_IDLE_MINUTES`` or when ``PERMANENT_SESSION_LIFETIME`` has passed since sign-in.
+``SESSION_IDLE_MINUTES`` or when ``PERMANENT_SESSION_LIFETIME`` has passed since sign-in. These
+count wall time (``clock.wall_now``): a business date set ahead never ends a session.
 """
 from __future__ import annotations
 
@@ -58,13 +59,28 @@ def _forget_previous_request() -> None:
     g.pop("_flask_babel", None)
 
 
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "static"})
+
+
+@bp.before_app_request
+def _new_password_first():
+    """After an administrator's password reset (or a new account), the pages wait for a new password."""
+    if (request.blueprint != "api" and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+            and current_user.is_authenticated and current_user.must_change_password):
+        if wants_json():
+            abort(403)
+        flash(_("Please choose a new password before you go on."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user of a page session that is still good (see the module docstring), else None."""
     user = db.session.get(User, int(user_id), populate_existing=True) if user_id.isdigit() else None
     if user is None or not user.is_active or session.get(GENERATION) != user.session_generation:
         return _end_page_session()
-    now = int(clock.now().timestamp())
+    now = int(clock.wall_now().timestamp())
     if _expired(now):
         flash(_("You were signed out after a while without activity. Please sign in again."), "info")
         return _end_page_session()
@@ -152,7 +168,7 @@ def _signed_in(user: User):
         session["lang"] = language
     login_user(user)
     session.permanent = True
-    now = int(clock.now().timestamp())
+    now = int(clock.wall_now().timestamp())
     session.update({GENERATION: user.session_generation, SIGNED_IN_AT: now, SEEN_AT: now})
     return redirect(safe_next(request.args.get("next")) or landing_url())
 

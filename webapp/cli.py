@@ -1,4 +1,5 @@
-"""``flask --app webapp …`` commands: setup, seed-demo, users create/deactivate, audit verify, timers run."""
+"""``flask --app webapp …`` commands: setup, seed-demo, users create/deactivate, audit verify, timers run,
+clock set/reset/show."""
 from __future__ import annotations
 
 import sys
@@ -6,12 +7,13 @@ import time
 from datetime import datetime, timezone
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from models import db
-from workflows import accounts, audit, demo_data, reference_data, timers
-from workflows.errors import FormInvalidError, NotFoundError
+from forms import describe_fields, form_from_json, task_form_class
+from workflows import accounts, audit, business_date, demo_data, reference_data, simulation, timers
+from workflows.errors import FormInvalidError, NotFoundError, PolicyViolationError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -27,13 +29,52 @@ def setup_command() -> None:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
-    """Townships, banks, demo users (password Demo-2026!), households and loans at every stage."""
+@click.option("--households", default=demo_data.HOUSEHOLDS, show_default=True, help="Simulated households.")
+@click.option("--days", default=demo_data.YEARS_DAYS, show_default=True, help="Simulated days, ending today.")
+def seed_demo_command(households, days) -> None:
+    """Townships, banks, demo users (password Demo-2026!), a simulated district and loans at every stage."""
     if demo_data.already_seeded():
         click.echo("demo data already present; nothing done")
         return
-    summary = demo_data.seed()
+    with click.progressbar(length=days, label="simulating two years of the district", show_pos=True) as bar:
+        summary = demo_data.seed(TaskForms(), days=days, households=households, on_day=lambda _day: bar.update(1))
+    business_date.mark_settable()  # a demo database: its business date may be set (flask clock set)
     click.echo("demo data created: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+
+
+class TaskForms:
+    """The simulator fills each task's form with the classes the pages and the API validate with."""
+
+    def fields(self, form, form_fields) -> list[dict]:
+        with current_app.test_request_context():  # labels are translated for a request's language
+            return describe_fields(form_from_json(task_form_class(form, form_fields), {}))
+
+    def data(self, form, form_fields, answers: dict) -> dict:
+        with current_app.test_request_context():
+            filled = form_from_json(task_form_class(form, form_fields), answers)
+            if not filled.validate():
+                raise FormInvalidError({name: [str(m) for m in messages] for name, messages in filled.errors.items()})
+            return filled.to_data()
+
+
+@click.command("simulate")
+@click.option("--households", default=100, show_default=True, help="Households on the list.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2025-01-01", show_default=True)
+@click.option("--days", default=365, show_default=True, help="Simulated days.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same district.")
+@click.option("--on-time-rate", default=0.80, show_default=True)
+@click.option("--late-rate", default=0.14, show_default=True)
+@click.option("--default-rate", default=0.06, show_default=True)
+@click.option("--refused-rate", default=0.08, show_default=True, help="Applications the policy refuses.")
+@click.option("--late-visit-rate", default=0.15, show_default=True)
+def simulate_command(households, start, days, seed, **rates) -> None:
+    """Simulate a district day by day through the real use cases; exit 1 if an invariant breaks."""
+    settings = simulation.Settings(households=households, start=start.date(), days=days, seed=seed, **rates)
+    with click.progressbar(length=days, label="simulating", show_pos=True) as bar:
+        result = simulation.simulate(settings, TaskForms(), on_day=lambda _day: bar.update(1))
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
 
 
 @users_cli.command("create")
@@ -98,7 +139,39 @@ def timers_run_command(now_text, loop, interval) -> None:
         time.sleep(interval)
 
 
+clock_cli = AppGroup("clock", help="The business date (demo and test databases).")
+
+
+@clock_cli.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def clock_set_command(day) -> None:
+    """Work on DAY (YYYY-MM-DD) until changed; the time of day follows the wall clock."""
+    try:
+        change = business_date.set_date(audit.SYSTEM, day.date(),
+                                        allowed_by_config=current_app.config["BUSINESS_DATE_SETTABLE"])
+    except PolicyViolationError as exc:
+        hint = (": not a demo database; set BUSINESS_DATE_SETTABLE=1 for a test or training one"
+                if business_date.NOT_SETTABLE in exc.codes else ": a day from 2000-01-01 to 2999-12-31")
+        raise click.ClickException(f"refused ({', '.join(exc.codes)}){hint}") from None
+    click.echo(f"business date: {change.after}" + (f" (moved back from {change.before})" if change.backwards else ""))
+
+
+@clock_cli.command("reset")
+def clock_reset_command() -> None:
+    """Back to the wall clock's date."""
+    business_date.reset(audit.SYSTEM)
+    click.echo("business date reset: the wall clock's date")
+
+
+@clock_cli.command("show")
+def clock_show_command() -> None:
+    """The business date, the wall clock and whether the date may be set here."""
+    shown = business_date.state(current_app.config["BUSINESS_DATE_SETTABLE"])
+    click.echo(f"business date: {shown.business_date or 'not set (wall clock)'}; today: {shown.today}; "
+               f"wall clock: {shown.wall_now.isoformat()}; settable: {'yes' if shown.settable else 'no'}")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (setup_command, seed_demo_command, users_cli, audit_cli, timers_cli):
+    for command in (setup_command, seed_demo_command, simulate_command, users_cli, audit_cli, timers_cli, clock_cli):
         app.cli.add_command(command)
 

@@ -24,9 +24,12 @@ class Config:
     # One catalogue per area of the app (merged by Flask-Babel); source strings are English.
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
         f"translations/{area}" for area in ("core", "work", "loans", "api", "postloan", "repayments", "finance", "admin", "audit", "imports",
-                                          "reports"))
+                                          "reports", "clock", "credit", "users", "attachments"))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     SHOW_DEMO_LOGINS = os.environ.get("SHOW_DEMO_LOGINS", "0") == "1"
+    # The business date (业务日期, workflows/clock.py) may be set on a database seed-demo made; set this to 1 to
+    # allow it on any other (a test or training database). Never on a production database.
+    BUSINESS_DATE_SETTABLE = os.environ.get("BUSINESS_DATE_SETTABLE", "0") == "1"
     # Sign-in throttle, shared by all workers through the database (workflows/accounts.py, docs/security.md)
     LOGIN_FAILURES_PER_ADDRESS = 20  # per client address within LOGIN_LOCK_PERIOD → HTTP 429
     LOGIN_FAILURES_BEFORE_LOCK = 5  # per name and address, or per name from unfamiliar addresses → locked
@@ -34,6 +37,9 @@ class Config:
     LOGIN_FAMILIAR_ADDRESS_PERIOD = timedelta(days=30)  # an address that signed in to an account this recently
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Attached files (workflows/attachments/storage.py): empty = <instance>/attachments, or file:<folder>.
+    # One file is at most 15 MiB (workflows/attachments/content.py), a request at most MAX_CONTENT_LENGTH.
+    ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "")
 
 
 class TestConfig(Config):

@@ -7,6 +7,7 @@ that address for every name (HTTP 429); ``per_account`` failures of one name fro
 that pair; ``per_account`` failures of one name from anywhere lock the name for addresses that have
 not signed in to it within ``familiar_for``. One address can thus never lock a user out of the
 addresses they use, and guesses spread over many addresses still stop after ``per_account``.
+The throttle counts wall time (``clock.wall_now``), never the business date.
 """
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ def check_sign_in(username: str, password: str, ip_address: str | None, limits: 
     unknown, inactive and locked names, so the time taken does not tell them apart.
     """
     username = username.replace("\x00", "")  # PostgreSQL text refuses NUL; no user name holds one
-    name, address, now = username.casefold()[:64], (ip_address or "-")[:45], clock.now()
+    name, address, now = username.casefold()[:64], (ip_address or "-")[:45], clock.wall_now()
     failures = _failures(name, address, now, limits)
     if failures.address >= limits.per_address:
         return SignIn("throttled")
@@ -177,6 +178,7 @@ def change_password(user: User, old: str, new: str, *, ip_address: str | None = 
         code = "wrong_password" if checked.outcome == "refused" else "too_many_attempts"
         raise FormInvalidError({"old_password": [code]})
     user.password_hash = generate_password_hash(new, method=PASSWORD_HASH_METHOD)
+    user.must_change_password = False  # a temporary password from an administrator's reset is used up
     _end_sessions(user, revoke_tokens=True)
     audit.record("password_changed", Actor(user, None, ip_address))
     db.session.commit()

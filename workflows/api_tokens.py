@@ -2,7 +2,8 @@
 
 The token is shown once, to the client that signed in; only its SHA-256 is stored, so a copy of
 the database does not let anyone call the API. Lifetimes come from the caller (the web layer reads
-``API_TOKEN_LIFETIME`` from the configuration).
+``API_TOKEN_LIFETIME`` from the configuration). Expiry is wall time (``clock.wall_now``): moving the
+business date never revives nor ends a token.
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def digest(token: str) -> str:
 
 def issue(user: User, lifetime: timedelta, ip_address: str | None = None) -> tuple[str, datetime]:
     """A new token for ``user`` and the instant it expires (in the caller's transaction)."""
-    token, expires_at = secrets.token_urlsafe(TOKEN_BYTES), clock.now() + lifetime
-    db.session.add(ApiToken(token_hash=digest(token), user_id=user.id, created_at=clock.now(), expires_at=expires_at))
+    issued_at = clock.wall_now()
+    token, expires_at = secrets.token_urlsafe(TOKEN_BYTES), issued_at + lifetime
+    db.session.add(ApiToken(token_hash=digest(token), user_id=user.id, created_at=issued_at, expires_at=expires_at))
     audit.record("api_token_issued", Actor(user, acting_role(user), ip_address),
                  after={"expires_at": expires_at})
     return token, expires_at
@@ -62,7 +64,7 @@ def _live_token(token: str | None) -> ApiToken | None:
     if not token:
         return None
     row = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
-    if row is None or row.expires_at <= clock.now() or not row.user.is_active:
+    if row is None or row.expires_at <= clock.wall_now() or not row.user.is_active:
         return None
     return row
 
@@ -82,4 +84,4 @@ def revoke(token: str) -> bool:
 @unit_of_work
 def purge_expired() -> int:
     """Delete tokens past their expiry (for a periodic job)."""
-    return db.session.execute(sa.delete(ApiToken).where(ApiToken.expires_at <= clock.now())).rowcount
+    return db.session.execute(sa.delete(ApiToken).where(ApiToken.expires_at <= clock.wall_now())).rowcount

@@ -1,4 +1,9 @@
-"""Append to and verify the hash-chained audit trail (审计留痕)."""
+"""Append to and verify the hash-chained audit trail (审计留痕).
+
+An event keeps the wall time it happened (``occurred_at``) and the business date then
+(``business_date``, see ``workflows/clock.py``). The business date enters the hash when it is
+present; events from before it was recorded have none and hash as they always did, so they verify.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -51,6 +56,8 @@ def jsonable(value):
 
 def event_hash(event: AuditEvent) -> str:
     content = {name: jsonable(getattr(event, name)) for name in HASHED_FIELDS}
+    if event.business_date is not None:
+        content["business_date"] = event.business_date.isoformat()
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -80,7 +87,7 @@ def record(action: str, actor: Actor = SYSTEM, *, loan: Loan | None = None, **fi
         if fields.get(key) is not None:
             fields[key] = jsonable(fields[key])
     event = AuditEvent(
-        action=action, occurred_at=clock.now(),
+        action=action, occurred_at=clock.wall_now(), business_date=clock.today(),
         actor_id=actor.user_id, actor_name=actor.user.username if actor.user else None,
         actor_role=actor.role, ip_address=actor.ip_address, prev_hash=head.last_hash, **fields,
     )

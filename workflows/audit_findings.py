@@ -10,7 +10,9 @@ loans' recorded rate caps and the dated policy data.
 - ``outside_scope``: a township or bank role acted on a loan of another township or bank than the
   user's own (the event carries the loan's township and bank).
 - ``too_fast``: ``approve_loan`` approved less than ``min_review_minutes`` (dated policy setting,
-  in force on the approval day) after the investigation it reviews was completed.
+  in force on the approval day) after the investigation it reviews was completed, in business time
+  (each event's business date at its wall time of day: on a database whose business date is moved,
+  an approval two business days after the investigation is not "too fast", whatever the wall says).
 - ``rate_over_cap``: ``approve_loan`` approved an annual rate above the cap recorded with the
   loan, or above the highest LPR in force that day (no term may be priced above it).
 """
@@ -100,7 +102,7 @@ def too_fast(loan_id: int | None = None) -> list[Finding]:
         if not earlier or limit is None:
             continue
         reviewed = max(earlier, key=lambda e: e.id)
-        minutes = Decimal(str((approval.occurred_at - reviewed.occurred_at).total_seconds())) / 60
+        minutes = Decimal(str((_business_instant(approval) - _business_instant(reviewed)).total_seconds())) / 60
         if minutes < limit:
             found.append(Finding("too_fast", approval, {"minutes": minutes.quantize(Decimal("0.1")), "limit": limit,
                                                         "earlier_event_id": reviewed.id}))
@@ -130,7 +132,7 @@ def _cap(approval: AuditEvent, after: dict) -> Decimal | None:
 
 def _lpr_ceiling(event: AuditEvent) -> Decimal | None:
     try:
-        lpr = policy.lpr_in_force(clock.local(event.occurred_at).date())
+        lpr = policy.lpr_in_force(_business_day(event))
     except policy.MissingPolicyDataError:
         return None
     return max(lpr.lpr_1y, lpr.lpr_5y_plus)
@@ -138,9 +140,18 @@ def _lpr_ceiling(event: AuditEvent) -> Decimal | None:
 
 def _setting(key: str, event: AuditEvent) -> Decimal | None:
     try:
-        return policy.setting(key, clock.local(event.occurred_at).date())
+        return policy.setting(key, _business_day(event))
     except policy.MissingPolicyDataError:
         return None
+
+
+def _business_instant(event: AuditEvent):
+    return clock.business_instant(event.business_date, event.occurred_at)
+
+
+def _business_day(event: AuditEvent):
+    """The business date the event happened on (an event from before it was recorded: its wall date)."""
+    return event.business_date or clock.local(event.occurred_at).date()
 
 
 def _form(event: AuditEvent) -> dict:

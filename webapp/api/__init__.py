@@ -4,7 +4,8 @@
 other module below adds its endpoints to the blueprint and documents them.
 """
 from . import (  # noqa: F401  (each registers its routes or its checks on bp)
-    audit, households, imports, inputs, loans, openapi, processes, reference, reports, repayments, tasks, tokens,
+    attachments, audit, clock, credit, households, imports, inputs, loans, openapi, processes, reference,
+    registration, reports, repayments, tasks, tokens, users,
 )
 from .base import bp
 

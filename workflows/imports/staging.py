@@ -43,7 +43,7 @@ def stage(folder: str | Path, kind: str, user_id: int, filename: str, data: byte
     staged = StagedFile(token, kind, filename, hashlib.sha256(data).hexdigest(), data)
     (folder / f"{token}.bin").write_bytes(data)
     note = {"kind": kind, "user_id": user_id, "filename": filename, "sha256": staged.sha256,
-            "staged_at": clock.now().isoformat()}
+            "staged_at": clock.wall_now().isoformat()}
     (folder / f"{token}.json").write_text(json.dumps(note), encoding="utf-8")
     return staged
 
@@ -58,7 +58,7 @@ def load(folder: str | Path, kind: str, user_id: int, token: str | None) -> Stag
         data = (folder / f"{token}.bin").read_bytes()
     except (OSError, ValueError):
         raise NotFoundError("no such upload") from None
-    fresh = clock.now() - datetime.fromisoformat(note["staged_at"]) <= MAX_AGE
+    fresh = clock.wall_now() - datetime.fromisoformat(note["staged_at"]) <= MAX_AGE
     if not fresh or note["kind"] != kind or note["user_id"] != user_id or hashlib.sha256(data).hexdigest() != note["sha256"]:
         raise NotFoundError("no such upload")
     return StagedFile(token, kind, note["filename"], note["sha256"], data)
@@ -77,5 +77,5 @@ def purge(folder: Path) -> None:
             staged_at = datetime.fromisoformat(json.loads(note_path.read_text(encoding="utf-8"))["staged_at"])
         except (OSError, ValueError, KeyError):
             continue
-        if clock.now() - staged_at > MAX_AGE:
+        if clock.wall_now() - staged_at > MAX_AGE:
             discard(folder, note_path.stem)
