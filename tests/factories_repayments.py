@@ -15,6 +15,10 @@ SETTINGS = (
     ("repayment_method", date(2021, 1, 1), "interest_quarterly_principal_at_maturity"),
     ("day_count_basis", date(2021, 1, 1), "360"),
     ("penalty_rate_markup", date(2021, 1, 1), "1.5"),
+    ("penalty_on_unpaid_interest", date(2021, 1, 1), "0"),
+    ("risk_threshold_substandard", date(2021, 1, 1), "90"),
+    ("risk_threshold_doubtful", date(2021, 1, 1), "270"),
+    ("risk_threshold_loss", date(2021, 1, 1), "360"),
 )
 
 
@@ -24,6 +28,7 @@ def install_settings(*extra: tuple[str, date, str]) -> None:
     for key, day, value in (*SETTINGS, *extra):
         if (key, day) not in known:
             db.session.add(PolicySetting(key=key, effective_from=day, value=value))
+            known.add((key, day))
     db.session.commit()
 
 
@@ -57,3 +62,10 @@ def pay(world: World, loan: Loan, paid_on: date, principal: str, interest: str, 
     data = {"paid_on": paid_on, "principal": Decimal(principal), "interest": Decimal(interest)}
     with clock.frozen(at(today or paid_on)):
         return repayments.record(world.actor(user), loan.id, data, key)
+
+
+def reverse(world: World, loan: Loan, repayment_id: int, reason: str = "录入金额有误", user: str = "approver_rcb",
+            today: date | None = None):
+    """Reverse a repayment through the service (冲正) with the clock on ``today``."""
+    with clock.frozen(at(today or date.today())):
+        return repayments.reverse(world.actor(user), loan.id, repayment_id, {"reason": reason})

@@ -62,7 +62,7 @@ def schedule(now: datetime | None = None) -> list[SubsidySettlement]:
     up only by the transaction that finds it still scheduled once its row is locked (``_claim``).
     """
     now = now or clock.now()
-    with clock.frozen(now):
+    with clock.held(now):
         if db.session.scalars(ProcessVersion.latest(PROCESS_KEY)).first() is None:
             log.warning("process %s is not deployed: no subsidy settlement is scheduled", PROCESS_KEY)
             return []
@@ -128,7 +128,7 @@ def _schedule(bank: Bank, year: int, quarter: int) -> SubsidySettlement | None:
 def subsidy_loans(bank_id: int, start: date, end: date) -> list[formulas.SubsidyLoan]:
     """The bank's subsidised loans with contract interest paid in ``[start, end)``, as formula inputs."""
     paid_in_quarter = sa.select(Repayment.loan_id).where(
-        Repayment.paid_on >= start, Repayment.paid_on < end, Repayment.interest > 0)
+        Repayment.paid_on >= start, Repayment.paid_on < end, Repayment.interest > 0, Repayment.standing())
     loans = db.session.scalars(sa.select(Loan).where(
         Loan.bank_id == bank_id, Loan.subsidised_principal > 0, Loan.disbursed_on.is_not(None),
         Loan.id.in_(paid_in_quarter)).order_by(Loan.id))

@@ -33,7 +33,7 @@ def test_the_quarter_interest_paid_on_its_day(world, loan):
     event = one(AuditEvent, action="repayment_recorded")
     assert event.loan_id == loan.id and event.actor_role == "bank_officer"
     assert event.after["form"] == {"paid_on": "2024-03-20", "principal": "0.00", "interest": "162.50",
-                                   "penalty_interest": "0.00"}
+                                   "penalty_interest": "0.00", "principal_early": "0.00"}
 
 
 @pytest.mark.parametrize("principal, interest, part", [("0", "162.51", "interest"), ("30000.01", "0", "principal")])

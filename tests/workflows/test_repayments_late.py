@@ -67,11 +67,11 @@ def test_repaid_late_pays_penalty_interest_on_the_late_days(world, loan):
 def test_penalty_is_charged_once_per_late_day(world, loan):
     first = pay(world, loan, date(2025, 1, 20), "10000.00", "915.00").repayment
     assert first.penalty_interest == D("18.75")  # 30000 × 5 days × 4.5 / 36000
-    assert (first.loan_status_after, count(AuditEvent, action="loan_closed")) == ("active", 0)
+    assert (first.loan_status_after, count(AuditEvent, action="loan_closed")) == ("overdue", 0)  # 20,000 still late
     second = pay(world, loan, date(2025, 1, 25), "20000.00", "0").repayment
     assert second.penalty_interest == D("12.50")  # 20000 × 5 days × 4.5 / 36000
     assert repayments.penalty_due(loan, date(2025, 1, 25)) == D("0.00")
-    assert_closed_by_repayment(loan)
+    assert_closed_by_repayment(loan, was="overdue")
 
 
 def test_no_penalty_on_unpaid_interest(world, loan):

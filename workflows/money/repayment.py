@@ -1,11 +1,16 @@
 """Repayments (还款) matched against the schedule: what is owed, what is overdue, how a payment splits.
 
 Matching is cumulative, oldest first: on a given day, the principal due is the schedule's principal
-with ``due_on <= day`` and the principal paid is every repayment's principal with ``paid_on <= day``;
-interest likewise. So an early repayment of principal (提前还本) counts towards the next principal
-due, and an instalment is unpaid until the payments made so far cover it and every earlier one.
+with ``due_on <= day`` and the principal paid is every repayment's *matched* principal with
+``paid_on <= day``; interest likewise. An instalment is unpaid until the payments made so far cover
+it and every earlier one. A repayment's ``principal_early`` (提前还本, the part beyond what was due)
+is not matched: it lowered the schedule's principal still to fall due instead (``schedule.prepay``).
+A repayment with no early part recorded (e.g. an imported book's) is matched in full, so its extra
+principal counts towards the next principal due; both kinds keep outstanding = schedule principal −
+matched principal = contract principal − all principal repaid.
 Contract interest and overdue (penalty) interest are separate: penalty interest is computed with
-``interest.overdue_interest`` on :func:`overdue_principal_events` and never enters this matching.
+``interest.overdue_interest`` on :func:`overdue_principal_events` (and, where a bank charges
+compound interest, :func:`overdue_interest_events`) and never enters this matching.
 """
 from __future__ import annotations
 
@@ -26,6 +31,11 @@ class Repayment:
     paid_on: date
     principal: Decimal
     interest: Decimal
+    principal_early: Decimal = ZERO  # of ``principal``: beyond what was due, taken off the schedule
+
+    @property
+    def matched_principal(self) -> Decimal:
+        return self.principal - self.principal_early
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class OverpaymentError(ValueError):
 
 def _paid(repayments: Sequence[Repayment], day: date) -> tuple[Decimal, Decimal]:
     done = [item for item in repayments if item.paid_on <= day]
-    return sum((r.principal for r in done), ZERO), sum((r.interest for r in done), ZERO)
+    return sum((r.matched_principal for r in done), ZERO), sum((r.interest for r in done), ZERO)
 
 
 def _due(schedule: Sequence[Instalment], before: date, inclusive: bool) -> tuple[Decimal, Decimal]:
@@ -131,6 +141,12 @@ def allocate(payment_principal: Decimal, payment_interest: Decimal, owed: Owed,
     return Allocation(principal_due, payment_principal - principal_due, payment_interest)
 
 
+def _overdue_events(schedule, repayments, until: date, part: int) -> list[tuple[date, Decimal]]:
+    days = sorted({i.due_on for i in schedule} | {r.paid_on for r in repayments})
+    return [(day, max(ZERO, _due(schedule, day, inclusive=True)[part] - _paid(repayments, day)[part]))
+            for day in days if day <= until]
+
+
 def overdue_principal_events(schedule: Sequence[Instalment], repayments: Sequence[Repayment],
                              until: date) -> list[tuple[date, Decimal]]:
     """Overdue principal as ``(date, amount from that date)`` for ``interest.overdue_interest``.
@@ -138,10 +154,31 @@ def overdue_principal_events(schedule: Sequence[Instalment], repayments: Sequenc
     Principal unpaid at the end of its due date is overdue from that date: a payment on the due
     date stops it the same day, one a day later costs one day of penalty interest.
     """
-    days = sorted({i.due_on for i in schedule} | {r.paid_on for r in repayments})
-    events = []
-    for day in (d for d in days if d <= until):
-        due_principal, _ = _due(schedule, day, inclusive=True)
-        paid_principal, _ = _paid(repayments, day)
-        events.append((day, max(ZERO, due_principal - paid_principal)))
-    return events
+    return _overdue_events(schedule, repayments, until, 0)
+
+
+def overdue_interest_events(schedule: Sequence[Instalment], repayments: Sequence[Repayment],
+                            until: date) -> list[tuple[date, Decimal]]:
+    """Contract interest due and unpaid, as :func:`overdue_principal_events` gives principal: the base
+    of compound interest (复利) for a bank that charges it, from the due date to the day before it is paid."""
+    return _overdue_events(schedule, repayments, until, 1)
+
+
+@dataclass(frozen=True)
+class LinePaid:
+    """How much of one instalment the payments by a day cover (oldest first): principal, interest."""
+
+    seq: int
+    principal: Decimal
+    interest: Decimal
+
+
+def paid_per_line(schedule: Sequence[Instalment], repayments: Sequence[Repayment], day: date) -> list[LinePaid]:
+    """Each instalment's part covered by the (matched) payments made by ``day``, oldest first."""
+    left_principal, left_interest = _paid(repayments, day)
+    result = []
+    for item in sorted(schedule, key=lambda i: i.seq):
+        principal, interest = min(item.principal, left_principal), min(item.interest, left_interest)
+        left_principal, left_interest = left_principal - principal, left_interest - interest
+        result.append(LinePaid(item.seq, principal, interest))
+    return result

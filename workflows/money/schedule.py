@@ -14,7 +14,16 @@ Two methods:
   r rounded to the fen; the last instalment repays the remaining balance and absorbs the rounding.
 
 Every instalment's ``period_start``/``period_end`` bound its interest days ``[start, end)``;
-``period_end`` equals ``due_on``. The principal of a schedule always sums to the contract principal.
+``period_end`` equals ``due_on``. The principal of a schedule sums to the contract principal less
+the principal repaid early (提前还本), which :func:`prepay` takes off the principal still to fall due:
+
+- quarterly interest: off the principal due at maturity; the interest of the periods not yet ended
+  is then accrued again on the actual daily principal (:func:`reaccrue`);
+- equal instalments (our convention, the usual one of Chinese banks: 期限不变、月供减少): the term
+  stays, the instalment drops. The remaining principal is re-amortised over the remaining
+  instalments (the running one included) with the annuity formula; the running instalment's
+  interest, fixed at its start on the balance then, loses what the prepaid principal would have
+  borne for the rest of its period: ``early × r × days left / days of the period``, to the fen.
 """
 from __future__ import annotations
 
@@ -25,7 +34,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from .interest import accrued_interest, round_fen
+from .interest import PrincipalEvents, accrued_interest, round_fen
 
 INTEREST_QUARTERLY = "interest_quarterly_principal_at_maturity"
 EQUAL_INSTALMENTS = "equal_instalments"
@@ -152,3 +161,56 @@ def extend_schedule(
                           method, basis, interest_day, interest_months=interest_months)
     kept = [*head, replace(last, principal=last.principal - extended_principal)]
     return kept + [replace(item, seq=len(kept) + item.seq) for item in tail]
+
+
+def prepay(schedule: Sequence[Instalment], day: date, early: Decimal, annual_rate_percent: Decimal,
+           method: str = INTEREST_QUARTERLY) -> list[Instalment]:
+    """The schedule after ``early`` principal is repaid on ``day`` beyond what was due (提前还本).
+
+    Only instalments due after ``day`` change. Quarterly: their principal drops by ``early``, from
+    the last one back (the caller re-accrues their interest, :func:`reaccrue`). Equal instalments:
+    re-amortised as the module says. ``early`` must be positive and at most their principal.
+    """
+    head = [item for item in schedule if item.due_on <= day]
+    future = [item for item in schedule if item.due_on > day]
+    if not Decimal(0) < early <= sum((item.principal for item in future), Decimal(0)):
+        raise ValueError("the early principal must be positive and at most the principal still to fall due")
+    if method == INTEREST_QUARTERLY:
+        return head + _lower_from_the_end(future, early)
+    if method == EQUAL_INSTALMENTS:
+        return head + _reamortise(future, day, early, Decimal(annual_rate_percent) / 100 / 12)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _lower_from_the_end(future: list[Instalment], early: Decimal) -> list[Instalment]:
+    left, lowered = early, []
+    for item in reversed(future):
+        take = min(item.principal, left)
+        lowered.append(replace(item, principal=item.principal - take))
+        left -= take
+    return lowered[::-1]
+
+
+def _reamortise(future: list[Instalment], day: date, early: Decimal, monthly: Decimal) -> list[Instalment]:
+    running = future[0]
+    days_left = Decimal((running.period_end - max(day, running.period_start)).days)
+    share = days_left / Decimal((running.period_end - running.period_start).days)
+    running_interest = max(Decimal("0.00"), round_fen(running.interest - early * monthly * share))
+    balance = sum((item.principal for item in future), Decimal(0)) - early
+    payment = annuity_payment(balance, monthly, len(future)) if balance else Decimal("0.00")
+    result = []
+    for index, item in enumerate(future):
+        interest = round_fen(balance * monthly)
+        repaid = balance if index == len(future) - 1 else min(balance, payment - interest)
+        result.append(replace(item, principal=round_fen(repaid), interest=running_interest if index == 0 else interest))
+        balance -= repaid
+    return result
+
+
+def reaccrue(schedule: Sequence[Instalment], since: date, principal_events: PrincipalEvents,
+             annual_rate_percent: Decimal, basis: int = 360) -> list[Instalment]:
+    """Quarterly interest of the periods ending after ``since`` accrued again on the actual daily
+    principal ``principal_events`` (after principal was repaid early, or a repayment was reversed)."""
+    return [replace(item, interest=round_fen(accrued_interest(principal_events, item.period_start, item.period_end,
+                                                             annual_rate_percent, basis)))
+            if item.period_end > since else item for item in schedule]

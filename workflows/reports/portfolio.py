@@ -49,7 +49,7 @@ def disbursed_loans(user: User, filters: ReportFilters) -> list[LoanFigures]:
     ).order_by(Loan.id)).scalars().all()
     repaid_after = dict(db.session.execute(
         sa.select(Repayment.loan_id, sa.func.sum(Repayment.principal))
-        .where(Repayment.paid_on > filters.date_to, Repayment.loan_id.in_([loan.id for loan in rows]))
+        .where(Repayment.paid_on > filters.date_to, Repayment.standing(), Repayment.loan_id.in_([loan.id for loan in rows]))
         .group_by(Repayment.loan_id)).all()) if rows else {}
     return [LoanFigures(loan.id, loan.household_id, loan.township_id, loan.bank_id, loan.status, loan.disbursed_on,
                         money(loan.approved_amount), _at_end(loan, repaid_after.get(loan.id)),

@@ -36,7 +36,8 @@ def test_recorded_answers_201_with_the_repayment_and_the_loan(api, loan):
     assert answer.status_code == 201
     body = answer.get_json()
     assert body["repayment"] == {"id": body["repayment"]["id"], "loan_id": loan.id, "paid_on": "2024-03-20",
-                                 "principal": "0.00", "interest": "162.50", "penalty_interest": "0.00"}
+                                 "principal": "0.00", "interest": "162.50", "penalty_interest": "0.00",
+                                 "principal_early": "0.00", "reversal": None}
     assert body["loan"] == {"id": loan.id, "status": "active", "principal_outstanding": "30000.00"}
 
 
@@ -104,7 +105,8 @@ def test_the_schedule_with_repayments_and_what_is_owed(api, loan):
     body = api.get(f"/loans/{loan.id}/schedule", as_="supervisor").get_json()
     assert body["method"] == "interest_quarterly_principal_at_maturity" and len(body["lines"]) == 5
     assert body["lines"][0] == {"seq": 1, "due_on": "2024-03-20", "principal": "0.00", "interest": "162.50",
-                                "period_start": "2024-01-15", "period_end": "2024-03-20", "part": "original"}
+                                "period_start": "2024-01-15", "period_end": "2024-03-20", "part": "original",
+                                "principal_paid": "0.00", "interest_paid": "100.00"}
     assert [r["interest"] for r in body["repayments"]] == ["100.00"]
     assert body["owed"] == {"day": "2024-03-20", "principal": "0.00", "interest": "62.50",
                             "overdue_principal": "0.00", "overdue_interest": "0.00",
