@@ -33,7 +33,14 @@ class MaturityReminderForm(TaskForm):
     """到期提醒: the officer has told the household that the loan falls due."""
 
     household_informed = YesNoField(_l("Household informed"), validators=[InputRequired(REQUIRED)])
+    extension_requested = YesNoField(_l("The household asks for an extension"), default="no")
     reminder_note = note(_l("Note"))
+
+
+class SuperviseVisitForm(TaskForm):
+    """走访督办: the visit is overdue; the township's clerks or the bank officer say what is being done."""
+
+    supervision_note = note(_l("What is being done about the overdue visit"), DataRequired(REQUIRED))
 
 
 class MaturityReviewForm(TaskForm):
@@ -76,4 +83,4 @@ class ConfirmRecoveryForm(TaskForm):
 
 
 __all__ = ["ApproveExtensionForm", "ConfirmRecoveryForm", "MaturityReminderForm", "MaturityReviewForm",
-           "PostLoanVisitForm", "RecoverLoanForm", "RequestExtensionForm"]
+           "PostLoanVisitForm", "RecoverLoanForm", "RequestExtensionForm", "SuperviseVisitForm"]

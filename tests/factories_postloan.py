@@ -6,18 +6,18 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import HumanTask, Loan, ProcessInstance, db
+from models import Bank, HumanTask, Loan, ProcessInstance, db
 from tests.factories import APPROVAL, INVESTIGATION, World, drive, make_household, register
 from tests.factories_finance import install_finance
 from tests.factories_repayments import install_settings
-from workflows import clock, repayments, timers
+from workflows import clock, deployment, post_loan, repayments, timers
 from workflows.tasks import service
 
 # The rows the lead adds to workflows/data/policy_settings.csv; inserted here while they are not there.
 SETTINGS = tuple((key, date(2021, 1, 1), value) for key, value in (
     ("visit_interval_months", "3"), ("maturity_reminder_days", "30"), ("max_extension_months", "12"),
     ("max_extensions", "1"), ("risk_threshold_substandard", "90"), ("risk_threshold_doubtful", "270"),
-    ("risk_threshold_loss", "360"),
+    ("risk_threshold_loss", "360"), ("visit_escalation_days", "30"),
 ))
 DISBURSED = date(2025, 1, 10)
 
@@ -110,3 +110,21 @@ def follow_timers(world: World, loan: Loan, until: date) -> None:
 VISIT_OK = {"used_for_production": True, "visit_note": "养殖正常"}
 ROUTINE = {"post_loan_visit": ("clerk_hanfeng", VISIT_OK),
            "maturity_reminder": ("officer_rcb", {"household_informed": True})}
+
+
+def imported(world: World, disbursed_on: date, term: int, status: str = "active", days_past_due: int = 0,
+             risk_class: str = "normal", extension_count: int = 0, amount: Decimal = Decimal("30000.00")) -> Loan:
+    """A loan of an earlier campaign period as an import leaves it: disbursed, no process instance yet."""
+    install()
+    deployment.deploy_bundled()
+    household = make_household()
+    bank = db.session.scalars(sa.select(Bank).where(Bank.code == "cqrcb")).one()
+    loan = Loan(household=household, township_id=household.township_id, bank=bank, status=status, kind="new",
+                applicant_id_number=household.id_number, amount=amount, term_months=term, purpose_category="planting",
+                purpose="种植柑橘", applied_on=disbursed_on, approved_amount=amount, approved_term_months=term,
+                annual_rate=Decimal("3.45"), disbursed_on=disbursed_on, contract_number="KZ-OLD-1",
+                maturity_date=post_loan.maturity_of(disbursed_on, term), principal_outstanding=amount,
+                days_past_due=days_past_due, risk_class=risk_class, extension_count=extension_count)
+    db.session.add(loan)
+    db.session.commit()
+    return loan

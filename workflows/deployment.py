@@ -12,7 +12,8 @@ from . import audit, engine
 from .audit import SYSTEM, Actor
 
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
-BUNDLED_PROCESSES = ("microcredit_loan", "risk_fund_topup", "interest_subsidy_settlement")
+BUNDLED_PROCESSES = ("microcredit_loan", "risk_fund_topup", "interest_subsidy_settlement", "post_loan",
+                     "credit_rating_campaign", "credit_designation")
 
 
 def bundled_sources(directory: Path = BPMN_DIR) -> dict[str, str]:
@@ -52,9 +53,16 @@ def deploy(process_key: str, sources: dict[str, str], actor: Actor = SYSTEM,
 
 
 def deploy_bundled(actor: Actor = SYSTEM) -> list[ProcessVersion]:
-    """Deploy the diagrams shipped with the code (idempotent: unchanged sources make no new version)."""
+    """Deploy the diagrams shipped with the code (idempotent: unchanged sources make no new version).
+
+    Loans running on the post-loan diagram of one timer then move onto the parallel one
+    (``workflows.post_loan.upgrade``)."""
+    from .post_loan import upgrade  # the post-loan package imports the engine's users; deploy first
+
     sources = bundled_sources()
-    return [deploy(key, sources, actor, comment="bundled diagrams") for key in BUNDLED_PROCESSES]
+    deployed = [deploy(key, sources, actor, comment="随系统发布的流程图") for key in BUNDLED_PROCESSES]
+    upgrade.upgrade_running(actor)
+    return deployed
 
 
 def versions(process_key: str) -> list[ProcessVersion]:

@@ -1,9 +1,12 @@
 """Events from outside the diagram that end a loan's post-loan part (贷款结清).
 
 ``repaid_in_full`` is called by ``workflows.repayments`` in the repayment's own transaction when no
-principal is left. It sends the message ``loan_repaid`` to the loan's instance: the interrupting
-boundary event on the call activity ``post_loan`` cancels whatever post-loan step is open (its
-inbox rows are cancelled) and the process ends at ``loan_closed``.
+principal is left. It sends the message the loan's instance waits for: ``loan_repaid`` to a loan's
+``microcredit_loan`` (the interrupting boundary event on the call activity ``post_loan`` cancels
+whatever post-loan step is open, its inbox rows are cancelled, and the process ends at
+``loan_closed``), or ``post_loan_repaid`` to a post-loan part started on its own
+(``workflows.post_loan.start_standalone``: the interrupting message boundary event on its
+``lifecycle`` sub-process cancels every open branch and the part ends at ``post_loan_repaid``).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from . import audit, engine, instances
 from .audit import Actor
 
 REPAID_MESSAGE = "loan_repaid"
+STANDALONE_REPAID_MESSAGE = "post_loan_repaid"
 
 
 def running_instance(loan: Loan) -> ProcessInstance | None:
@@ -25,9 +29,10 @@ def running_instance(loan: Loan) -> ProcessInstance | None:
         .order_by(ProcessInstance.id.desc()).limit(1)).first()
 
 
-def waits_for_repayment(workflow) -> bool:
-    return any(w.event_type == "MessageEventDefinition" and w.name == REPAID_MESSAGE
-               for w in workflow.waiting_events())
+def repayment_message(workflow) -> str | None:
+    """The repaid-in-full message this instance waits for (the call activity's first), if any."""
+    waiting = {w.name for w in workflow.waiting_events() if w.event_type == "MessageEventDefinition"}
+    return next((m for m in (REPAID_MESSAGE, STANDALONE_REPAID_MESSAGE) if m in waiting), None)
 
 
 def close(loan: Loan, actor: Actor, action: str, **fields) -> None:
@@ -36,8 +41,9 @@ def close(loan: Loan, actor: Actor, action: str, **fields) -> None:
     row = running_instance(loan)
     if row is not None:
         loaded = instances.load(row.id)
-        if waits_for_repayment(loaded.workflow):
-            loaded.workflow.catch(BpmnEvent(MessageEventDefinition(REPAID_MESSAGE)))
+        message = repayment_message(loaded.workflow)
+        if message is not None:
+            loaded.workflow.catch(BpmnEvent(MessageEventDefinition(message)))
             engine.run_engine(loaded.workflow)
         instances.settle(loaded, loan)
     loan.status, loan.days_past_due, loan.risk_class = "closed", 0, "normal"

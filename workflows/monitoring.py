@@ -20,6 +20,7 @@ from .loan_queries import loan_scope
 
 LIMIT = 200
 UNPAID_SUBSIDY = ("computed", "approved")
+ESCALATION_TASK = "supervise_visit"  # the township's 督办 of a visit left open (post_loan.bpmn, visit_round)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Monitoring:
     overdue: list = field(default_factory=list)
     overdue_by_class: dict = field(default_factory=dict)
     visits_late: list = field(default_factory=list)
+    visits_escalated: list = field(default_factory=list)
     misuse: list = field(default_factory=list)
     fund_balance: Decimal = Decimal("0.00")
     covered_balance: Decimal = Decimal("0.00")
@@ -83,12 +85,21 @@ def monitoring(user: User, filters: MonitoringFilters) -> Monitoring:
         Loan, Loan.id == HumanTask.loan_id).where(
         HumanTask.name == "post_loan_visit", HumanTask.state == HumanTaskState.READY, HumanTask.due_at < now))
         .order_by(HumanTask.due_at).limit(LIMIT)).all()
+    result.visits_escalated = visits_escalated(user, filters)
     result.misuse = db.session.execute(_scoped(user, filters, sa.select(AuditEvent, Loan).join(
         Loan, Loan.id == AuditEvent.loan_id).where(AuditEvent.action == "misuse_reported"))
         .order_by(AuditEvent.id.desc()).limit(LIMIT)).all()
     result.fund_balance, result.covered_balance = risk_fund.fund_balance(), risk_fund.covered_balance()
     result.subsidy_owed = _subsidy_owed(user)
     return result
+
+
+def visits_escalated(user: User, filters: MonitoringFilters) -> list:
+    """走访逾期督办: loans whose visit stayed open past ``visit_escalation_days`` (a 督办 task open), oldest first."""
+    return db.session.execute(_scoped(user, filters, sa.select(HumanTask, Loan).join(
+        Loan, Loan.id == HumanTask.loan_id).where(
+        HumanTask.name == ESCALATION_TASK, HumanTask.state == HumanTaskState.READY))
+        .order_by(HumanTask.created_at).limit(LIMIT)).all()
 
 
 def _subsidy_owed(user: User) -> Decimal:

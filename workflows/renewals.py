@@ -1,9 +1,11 @@
 """续贷 renewals: a new loan that repays a household's due loan, once per loan (rule ``extension_limit``).
 
 At registration (``kind = renewal``) the household's loan that is due or overdue is found and
-linked (``previous_loan_id``); it is refused with ``extension_limit`` if it was extended before
-(imported loans of the earlier campaign period count theirs: ``extension_count``), is itself a
-renewal, or was already renewed. When the renewal is disbursed, the previous loan is closed as
+linked (``previous_loan_id``); it is refused with ``extension_limit`` if it is itself a renewal or
+the once-only rule of extensions refuses it (``post_loan.extension_allowed``: extended before,
+imported extensions counted, or already renewed). The timing and risk-class preconditions of an
+extension (``extension_after_maturity``, ``extension_risk_class``) do not apply: POLICY.md sets
+them for extensions only, and a renewal repays a loan that is due or overdue. When the renewal is disbursed, the previous loan is closed as
 repaid by renewal (audit event ``loan_renewed``).
 """
 from __future__ import annotations
@@ -15,9 +17,10 @@ import sqlalchemy as sa
 
 from models import OUTSTANDING_STATUSES, Household, Loan, db
 
-from . import loan_events, policy
+from . import loan_events
 from .audit import Actor
 from .errors import PolicyViolationError
+from .post_loan.extension import extension_allowed
 
 
 def renewable_loan(household: Household, day: date) -> Loan:
@@ -28,11 +31,7 @@ def renewable_loan(household: Household, day: date) -> Loan:
     ).order_by(Loan.maturity_date).limit(1)).first()
     if loan is None:
         raise PolicyViolationError(["renewal_without_due_loan"], {"kind": ["renewal_without_due_loan"]})
-    if loan.kind == "renewal" or loan.extension_count >= int(policy.setting("max_extensions", day)):
-        raise PolicyViolationError(["extension_limit"], {"kind": ["extension_limit"]})
-    renewed = db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(
-        Loan.previous_loan_id == loan.id, Loan.status.not_in(("rejected", "withdrawn"))))
-    if renewed:
+    if loan.kind == "renewal" or not extension_allowed(loan, day):
         raise PolicyViolationError(["extension_limit"], {"kind": ["extension_limit"]})
     return loan
 

@@ -20,7 +20,7 @@ from workflows.sandbox import make_script_engine
 BPMN_DIR = Path(__file__).resolve().parents[2] / "workflows" / "bpmn"
 DMN_FILES = ("loan_policy.dmn", "credit_line.dmn", "rate_cap.dmn")
 ROLES = {"township_clerk", "rural_bureau", "bank_officer", "bank_approver", "finance_bureau", "supervisor"}
-STATUSES = {"submitted", "approved", "active", "rejected", "closed", "written_off", "recovering"}
+STATUSES = {"submitted", "approved", "active", "rejected", "closed", "written_off", "recovering", "withdrawn", "declined"}
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -117,14 +117,16 @@ def disburse(workflow):
     with clock.frozen(datetime.datetime(2024, 3, 1, 10, tzinfo=datetime.timezone.utc)):
         complete(workflow, "disburse_loan", contract_number="KZ-2024-0001",
                  disbursed_on=datetime.date(2024, 3, 1), account_number="6228480000000000000",
-                 next_check_at="2024-06-01T09:00:00+08:00", check_kind="visit", post_loan_result="closed")
+                 next_visit_at="2024-06-01T09:00:00+08:00", visit_escalation_period="P30D",
+                 reminder_at="2025-02-01T09:00:00+08:00", reminder_due=True, maturity_at="2025-03-01T09:00:00+08:00",
+                 entry_point="monitoring", post_loan_result="closed")
 
 
 def in_post_loan(workflow):
-    """Disbursed: the instance runs on in the call activity ``post_loan``, waiting on its timer."""
+    """Disbursed: the instance runs on in the call activity ``post_loan``, waiting on its first visit."""
     assert not workflow.is_completed()
     [call] = [t for t in workflow.get_tasks(state=TaskState.STARTED) if t.task_spec.name == "post_loan"]
-    [timer] = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.name == "next_check"]
+    [timer] = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.name == "visit_timer"]
     return call, timer
 
 

@@ -60,10 +60,10 @@ def test_the_loan_runs_through_disbursement_and_its_post_loan_timers_to_the_repa
     assert report.steps[:5] == ["register_application", "confirm_eligibility", "investigate_credit", "approve_loan",
                                 "disburse_loan"]
     assert report.steps[5:] == ["post_loan_visit"] * 3 + ["maturity_reminder"]  # visits each quarter, then reminded
-    timers = [entry for entry in report.trail if entry.startswith("⏱ next_check")]
-    assert len(timers) == 4 and report.trail[-1] == "✉ loan_repaid"
+    timers = [entry.split()[1] for entry in report.trail if entry.startswith("⏱ ")]
+    assert timers == ["visit_timer"] * 3 + ["reminder_timer"] and report.trail[-1] == "✉ loan_repaid"
     shown = test_scripts.report_json(report)
-    assert shown["ok"] and shown["stopped_at"] == "loan_closed" and "⏱ next_check" in shown["summary"]
+    assert shown["ok"] and shown["stopped_at"] == "loan_closed" and "⏱ visit_timer" in shown["summary"]
 
 
 def test_the_script_adds_what_the_real_steps_add(world):
@@ -73,14 +73,25 @@ def test_the_script_adds_what_the_real_steps_add(world):
         scripted = test_scripts.disburse({"approved_term_months": 12}, NOW)
         loan = SimpleNamespace(disbursed_on=date(2025, 12, 2), maturity_date=date(2026, 12, 2))
         real_visit = {"used_for_production": True}
-        post_loan.PostLoanVisit().before(SimpleNamespace(loan=loan, data=real_visit, workflow=NoTasks()))
-    assert scripted == real and {"next_check_at", "check_kind", "post_loan_result"} <= set(real)
+        post_loan.steps.PostLoanVisit().before(SimpleNamespace(loan=loan, data=real_visit, workflow=NoTasks()))
+    assert scripted == real and {"next_visit_at", "reminder_at", "maturity_at", "post_loan_result"} <= set(real)
     data = {"disbursed_on": loan.disbursed_on, "approved_term_months": 12}
     assert {"used_for_production": True, **test_scripts.visit(data, NOW)} == real_visit
 
 
 class NoTasks:
+    """A workflow with nothing waiting and nothing ready (the step fires due timers first)."""
+
     def get_tasks(self, **_):
+        return []
+
+    def refresh_waiting_tasks(self):
+        pass
+
+    def do_engine_steps(self):
+        pass
+
+    def get_events(self):
         return []
 
 
@@ -103,8 +114,8 @@ def test_a_task_with_a_registered_form_the_script_does_not_know_stops_the_run_th
 @pytest.mark.parametrize("file_name, old, new, where", [
     (LOAN, "for c in violation if", "for c in violations if", {"process": "microcredit_loan",
                                                                 "task": "collect_violations", "line": 1}),
-    (POST, ">next_check_at</bpmn:timeDate>", ">next_check_on</bpmn:timeDate>", {"process": "post_loan",
-                                                                                  "task": "next_check"}),
+    (POST, ">next_visit_at</bpmn:timeDate>", ">next_visit_on</bpmn:timeDate>", {"process": "monitoring",
+                                                                                  "task": "visit_timer"}),
     (LOAN, 'decision == "approve"', 'decison == "approve"', {"process": "microcredit_loan",
                                                              "task": "approval_decision"}),
 ])
@@ -134,15 +145,15 @@ def test_data_that_cannot_be_stored_stops_the_run(world):
 def test_validate_passes_a_draft_only_if_its_test_run_gets_through(login):
     admin = login("admin")
     draft_id = int(admin.post("/admin/processes/microcredit_loan/drafts").headers["Location"].rsplit("/", 1)[1])
-    broken = edited(POST, ">next_check_at</bpmn:timeDate>", ">next_check_on</bpmn:timeDate>")
+    broken = edited(POST, ">next_visit_at</bpmn:timeDate>", ">next_visit_on</bpmn:timeDate>")
     assert validation.problems("microcredit_loan", broken, known_forms()) == {}  # a name: fine on sample data
     problems = admin.post(f"/admin/drafts/{draft_id}/validate", json={"sources": broken}).json["problems"]
-    assert list(problems) == ["next_check"] and problems["next_check"][0].startswith("test run: error: NameError")
+    assert list(problems) == ["visit_timer"] and problems["visit_timer"][0].startswith("test run: error: NameError")
     answer = admin.post(f"/admin/drafts/{draft_id}/test-run", json={"sources": bundled_sources()}).json
     assert answer["ok"] and answer["stopped_at"] == "loan_closed" and answer["error"] is None
     broken_run = admin.post(f"/admin/drafts/{draft_id}/test-run", json={"sources": broken}).json
-    assert not broken_run["ok"] and broken_run["stopped_at"] == "next_check"
-    assert broken_run["error"]["process"] == "post_loan"
+    assert not broken_run["ok"] and broken_run["stopped_at"] == "visit_timer"
+    assert broken_run["error"]["process"] == "monitoring"  # the embedded sub-process of post_loan.bpmn
 
 
 TINY = """<?xml version="1.0" encoding="UTF-8"?>

@@ -64,10 +64,10 @@ def test_the_second_round_completes_and_goes_to_the_approver_again(world, return
 
 def test_a_recovery_the_township_sends_back_shows_its_reason_to_the_bank(world, login):
     loan_id = recovery(world).task.loan_id
-    complete(world, loan_id, "recover_loan", "officer_rcb", REVIEW_DAY, recovery_outcome="recovered",
-             recovery_note="已全额收回")
+    complete(world, loan_id, "recover_loan", "officer_rcb", REVIEW_DAY, recovery_outcome="loss",
+             recovery_note="多次催收无果")
     complete(world, loan_id, "confirm_recovery", "clerk_hanfeng", REVIEW_DAY, recovery_confirmed=False,
              confirmation_note="农户称尚未还款，请核实")
     comment, values = page(login, "officer_rcb", ready_task(loan_id, "recover_loan"))
     assert comment == "农户称尚未还款，请核实"
-    assert (values["recovery_outcome"], values["recovery_note"]) == ("recovered", "已全额收回")
+    assert (values["recovery_outcome"], values["recovery_note"]) == ("loss", "多次催收无果")

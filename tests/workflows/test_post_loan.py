@@ -101,8 +101,12 @@ def test_a_visit_late_by_the_clerk_does_not_repeat(world):
     assert task_count(loan.id, "post_loan_visit") == 1
 
 
-@pytest.mark.parametrize("term, first", [(1, "reminder"), (3, "reminder"), (4, "visit")])
-def test_short_loans_start_with_the_reminder(world, term, first):
+@pytest.mark.parametrize("term, day, tasks", [
+    (1, date(2025, 1, 11), ["maturity_reminder"]),  # 30 days before 2025-02-10: at once after disbursement
+    (3, date(2025, 3, 11), ["maturity_reminder"]),
+    (4, date(2025, 4, 10), ["maturity_reminder", "post_loan_visit"]),  # the visit and the reminder fall together
+])
+def test_short_loans_start_with_the_reminder(world, term, day, tasks):
     loan = disbursed(world, term=term)
-    sweep(date(2025, 4, 11) if term > 1 else date(2025, 1, 11))
-    assert open_tasks(loan.id) == [{"reminder": "maturity_reminder", "visit": "post_loan_visit"}[first]]
+    sweep(day)
+    assert open_tasks(loan.id) == tasks

@@ -14,7 +14,7 @@ from ..conftest import count, one
 from ..factories import register
 from ..factories_postloan import (at, at_maturity_review, complete, disbursed, follow_timers, open_tasks, pay_all)
 
-NEW_MATURITY = date(2025, 8, 10)
+NEW_MATURITY = date(2025, 3, 10)  # a one-month loan extends by its original term at most
 
 
 def extend(world, loan, new=NEW_MATURITY, approver="approver_rcb", approved=True):
@@ -31,10 +31,10 @@ def test_extended_once_then_repaid(world):
     assert (loan.status, loan.maturity_date, loan.extension_count, loan.annual_rate) == (
         "extended", NEW_MATURITY, 1, db.session.get(Loan, loan.id).annual_rate)
     assert count(RepaymentScheduleLine, loan_id=loan.id, part="extension") >= 1
-    assert one(ProcessInstance, loan_id=loan.id).next_timer_at.date() == date(2025, 4, 10)  # visits go on
-    follow_timers(world, loan, date(2025, 7, 10))
-    assert one(ProcessInstance, loan_id=loan.id).next_timer_at.date() == date(2025, 7, 11)  # the new reminder
-    pay_all(world, loan, date(2025, 7, 20))
+    assert open_tasks(loan.id) == ["maturity_reminder"]  # a new round: the new maturity is within 30 days
+    assert one(ProcessInstance, loan_id=loan.id).next_timer_at.date() == NEW_MATURITY
+    complete(world, loan.id, "maturity_reminder", "officer_rcb", date(2025, 2, 12), household_informed=True)
+    pay_all(world, loan, date(2025, 3, 1))
     assert db.session.get(Loan, loan.id).status == "closed" and open_tasks(loan.id) == []
 
 
@@ -57,14 +57,14 @@ def test_an_imported_loan_counts_its_earlier_extension(world):
     assert refused.value.field_errors == {"maturity_decision": ["extension_limit"]}
 
 
-@pytest.mark.parametrize("new, ok", [(date(2026, 2, 10), True), (date(2026, 2, 11), False), (date(2025, 2, 10), False)])
+@pytest.mark.parametrize("new, ok", [(date(2025, 3, 10), True), (date(2025, 3, 11), False), (date(2025, 2, 10), False)])
 def test_the_new_maturity_stays_within_max_extension_months(world, new, ok):
     loan = at_maturity_review(world)
     complete(world, loan.id, "maturity_review", "officer_rcb", date(2025, 2, 10), maturity_decision="extend")
     if ok:
         complete(world, loan.id, "request_extension", "officer_rcb", date(2025, 2, 10), new_maturity_date=new,
                  extension_reason="延期")
-        assert open_tasks(loan.id) == ["approve_extension"]
+        assert open_tasks(loan.id) == ["approve_extension", "maturity_review"]
     else:
         with pytest.raises(PolicyViolationError, match="extension_too_long"):
             complete(world, loan.id, "request_extension", "officer_rcb", date(2025, 2, 10), new_maturity_date=new,

@@ -13,7 +13,7 @@ from workflows.errors import PolicyViolationError
 
 from ..conftest import count, one
 from ..factories import register
-from ..factories_postloan import at, at_maturity_review, complete, open_tasks, to_recovery
+from ..factories_postloan import at, at_maturity_review, complete, open_tasks, pay_all, to_recovery
 
 DAY = date(2025, 3, 1)
 
@@ -34,15 +34,29 @@ def recovering(world):
     return db.session.get(Loan, loan.id)
 
 
-def test_recovered_closes_the_loan(world, recovering):
+def test_money_recovered_is_recorded_and_closes_the_loan(world, recovering):
+    """What collection brings back is a repayment: in full, it closes the loan and ends recovery."""
     assert recovering.status == "recovering"
-    loan = recover(world, recovering, "recovered")
-    assert loan.status == "closed" and one(ProcessInstance, loan_id=loan.id).end_event == "loan_closed"
+    pay_all(world, recovering, DAY)
+    loan = db.session.get(Loan, recovering.id)
+    assert loan.status == "closed" and loan.principal_outstanding == 0
+    assert one(ProcessInstance, loan_id=loan.id).end_event == "loan_closed" and open_tasks(loan.id) == []
     assert not loan.household.dishonest
 
 
+def test_recovered_is_refused_while_principal_is_outstanding(world, recovering):
+    """The loan would close with its principal still on the books (recovery_not_repaid)."""
+    with pytest.raises(PolicyViolationError) as refused:
+        complete(world, recovering.id, "recover_loan", "officer_rcb", DAY, recovery_outcome="recovered",
+                 recovery_note="已收回")
+    assert refused.value.codes == ("recovery_not_repaid",)
+    loan = db.session.get(Loan, recovering.id)
+    assert loan.status == "recovering" and loan.principal_outstanding == Decimal("30000.00")
+    assert open_tasks(loan.id) == ["recover_loan"]
+
+
 def test_not_confirmed_goes_back_to_the_bank(world, recovering):
-    recover(world, recovering, "recovered", confirmed=False)
+    recover(world, recovering, "loss", confirmed=False)
     assert open_tasks(recovering.id) == ["recover_loan"]
 
 

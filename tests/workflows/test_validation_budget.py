@@ -20,8 +20,8 @@ PLACES = {  # kind: (file, text replaced, its replacement around {code}, element
     "script": (LOAN, "policy_violations = sorted(", "y = {code}\npolicy_violations = sorted(", "collect_violations"),
     "condition": (LOAN, "eligible == True", "eligible == ({code})", "flow_eligible"),
     "dmn_cell": (CREDIT, '<text>"AAA"</text>', "<text>{code}</text>", "credit_line_rule_aaa"),
-    "timer": (POST, ">next_check_at</bpmn:timeDate>", ">next_check_at if {code} else next_check_at</bpmn:timeDate>",
-              "next_check"),
+    "timer": (POST, ">maturity_at</bpmn:timeDate>", ">maturity_at if {code} else maturity_at</bpmn:timeDate>",
+              "maturity_timer"),
 }
 BREACHES = {  # name: (code, words of the message)
     "sum_of_a_huge_range": ("sum(range(10 ** 12))", "MAX_ITEMS"),

@@ -11,7 +11,7 @@ One script per bundled process, driven to an end in memory (``workflows.validati
   starts it; the quarter closes, the list is approved, paid and passed on.
 
 Each step's ``before`` adds what the real service step adds (``loan_steps.DisburseLoan.before``,
-``post_loan.PostLoanVisit.before``, ``post_loan.MaturityReminder.before``), computed by the same
+``post_loan.steps.PostLoanVisit.before``, ``post_loan.steps.MaturityReminder.before``), computed by the same
 functions on the run's clock. A task the script does not cover gets sample data when its form is
 defined in the diagram (``sample_data``, from ``form_fields``), so an administrator's added task
 does not stop the run; a task naming a registered form the script does not know stops it there.
@@ -104,8 +104,24 @@ def settlement_script() -> tuple[list, dict]:
                        lambda data, now: {"confirmed_on": day_of(now)})], start
 
 
+def campaign_script() -> tuple[list, dict]:
+    """A rating campaign (评级授信) as ``credit_rating.campaigns.open_campaign`` starts it."""
+    return [ScriptStep("confirm_roster", {"roster_confirmed": True, "comment": "已核对"}),
+            ScriptStep("rate_households", {"comment": "已逐户评级"}),
+            ScriptStep("approve_ratings", {"comment": "同意"}),
+            ScriptStep("publish_ratings", {"comment": "已公示"})], {"campaign_id": 0}
+
+
+def designation_script() -> tuple[list, dict]:
+    """A township's designation review, as ``credit_rating.designations.propose`` starts it."""
+    return [ScriptStep("review_designations", {"comment": "同意"},
+                       lambda data, now: {"decided_on": day_of(now)})], {"township_id": 0,
+                                                                         "computed_on": clock.today()}
+
+
 SCRIPTS = {"microcredit_loan": loan_script, "risk_fund_topup": topup_script,
-           "interest_subsidy_settlement": settlement_script}
+           "interest_subsidy_settlement": settlement_script, "credit_rating_campaign": campaign_script,
+           "credit_designation": designation_script}
 
 
 def happy_path(process_key: str) -> tuple[list, dict]:

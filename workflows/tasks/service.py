@@ -19,7 +19,8 @@ from . import four_eyes, refusals, steps
 from .access import Purpose, task_for
 
 COMMENT_FIELDS = ("approval_comment", "eligibility_note", "comment", "visit_note", "recovery_note",
-                  "confirmation_note", "extension_comment", "extension_reason", "review_note", "reminder_note")
+                  "confirmation_note", "extension_comment", "extension_reason", "review_note", "reminder_note",
+                  "decline_reason")
 LOAN_COLUMNS = ("status", "amount", "grade", "credit_line", "recommended_amount", "approved_amount", "rate_cap",
                 "approved_term_months", "annual_rate", "disbursed_on", "maturity_date", "principal_outstanding")
 
@@ -56,7 +57,7 @@ def run_step(actor: Actor, loaded: instances.LoadedInstance, loan: Loan | None, 
     """Mark the row done, run the registered step around the engine, then settle inbox, status and state.
 
     ``facts`` are engine inputs that are not the user's (the registration's policy facts)."""
-    step = steps.step_for(spiff_task.workflow.spec.name, row.name)
+    step = steps.step_of(spiff_task, row.name)
     # a copy: what a step adds in ``before`` reaches the engine, not the submitted data the audit records
     ctx = steps.StepContext(loaded.row, loan, actor, loaded.workflow, dict(spiff_task.data), dict(data))
     row.state, row.completed_at, row.completed_by_id = HumanTaskState.COMPLETED, clock.now(), actor.user_id

@@ -76,9 +76,17 @@ def register(process_key: str, task_name: str):
     return add
 
 
-def step_for(process_key: str, task_name: str) -> Step:
-    """The registered step, or the default one."""
-    return _STEPS.get((process_key, task_name), DEFAULT)
+def step_of(spiff_task, task_name: str) -> Step:
+    """The step of a task wherever the diagram draws it: filed under its own (sub-)process or any
+    process around it, the nearest first. An administrator who moves a task into an embedded
+    sub-process (or out of one) keeps its step; a called process is its own key."""
+    workflow = spiff_task.workflow
+    while workflow is not None:
+        step = _STEPS.get((workflow.spec.name, task_name))
+        if step is not None:
+            return step
+        workflow = getattr(workflow, "parent_workflow", None)
+    return DEFAULT
 
 
 def registered() -> dict[tuple[str, str], Step]:
