@@ -6,18 +6,22 @@ not in the web process: ``workflows.imports.staging`` stores it in the instance 
 (``IMPORT_STAGING_DIR``, default ``<instance>/imports``) under a random token with its uploader,
 kind and SHA-256; confirming re-reads and re-checks it (the list may have changed meanwhile), and
 the error report (``errors.csv`` / ``errors.xlsx?token=…``) is rebuilt from it the same way.
+
+``flask --app webapp imports backfill-lifecycle`` is the data fix for loans imported before they
+entered the lifecycle (``workflows.imports.backfill``).
 """
 from __future__ import annotations
 
 import os
 
+import click
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from forms.imports import MAX_UPLOAD_BYTES, ImportConfirmForm, ImportUploadForm
-from workflows import imports
-from workflows.imports import limits, staging
+from workflows import audit, clock, imports
+from workflows.imports import backfill, limits, staging
 from workflows.imports import report as import_report
 
 from .auth import current_actor, roles_required
@@ -44,6 +48,13 @@ IMPORT_MESSAGES = {
     "maturity_before_disbursement": _l("The maturity date must be after the disbursement date (maturity_before_disbursement)"),
     "outstanding_out_of_range": _l("The outstanding principal must be more than zero and at most the amount (outstanding_out_of_range)"),
     "contract_exists": _l("Your bank already has a loan with this contract number (contract_exists)"),
+    "bad_flag": _l("This must be 是 or 否 (bad_flag)"),
+    "days_past_due_out_of_range": _l("The days past due must reach back no further than the disbursement date and, "
+                                     "for a matured loan, at least to the maturity date (days_past_due_out_of_range)"),
+    "outstanding_above_schedule": _l("The outstanding principal is more than the schedule leaves for a loan this "
+                                     "many days past due (outstanding_above_schedule)"),
+    "days_past_due_inconsistent": _l("No repayment schedule agrees with this outstanding principal and these days "
+                                     "past due (days_past_due_inconsistent)"),
     "lpr_differs": _l("A publication with this date exists with other rates; past values stay (lpr_differs)"),
     "date_before_newest": _l("This date is before the newest publication; past values stay (date_before_newest)"),
     "missing_column": _l("A required column is missing (missing_column)"),
@@ -76,7 +87,10 @@ IMPORT_MESSAGES = {
     "import_refused": _l("The file has errors; nothing was imported (import_refused)"),
 }
 COUNT_LABELS = {"rows": _l("rows"), "rejected": _l("rejected"), "create": _l("new"), "update": _l("updated"),
-                "remove": _l("marked removed"), "unchanged": _l("unchanged")}
+                "remove": _l("marked removed"), "unchanged": _l("unchanged"),
+                # what a loan import did beyond the rows (``report.notes``): statuses, processes started
+                "active": _l("current"), "extended": _l("extended before"), "overdue": _l("overdue"),
+                "recovering": _l("in recovery"), "post_loan_started": _l("post-loan processes started")}
 HEADINGS = {"row": _l("Row"), "errors": _l("Errors")}
 
 
@@ -150,7 +164,8 @@ def confirm(kind: str):
         staging.discard(staging_dir(), staged.token)
         return _refused(kind, ImportUploadForm(formdata=None), refused)
     staging.discard(staging_dir(), staged.token)
-    counts = ", ".join(f"{message(name)}: {number}" for name, number in report.counts.items())
+    figures = {**report.counts, **report.notes}
+    counts = ", ".join(f"{message(name)}: {number}" for name, number in figures.items())
     flash(_("Imported %(filename)s (%(counts)s).", filename=staged.filename, counts=counts), "success")
     return redirect(url_for(f"imports.{kind}"))
 
@@ -175,3 +190,13 @@ for _kind, _role in imports.ROLES.items():
     for _fmt in ("csv", "xlsx"):
         bp.add_url_rule(f"/{_kind}/errors.{_fmt}", f"{_kind}_errors_{_fmt}",
                         roles_required(_role)(lambda kind=_kind, fmt=_fmt: error_report(kind, fmt)))
+
+
+@bp.cli.command("backfill-lifecycle")
+def backfill_lifecycle_command() -> None:
+    """Give loans imported earlier, without a schedule, their opening book and post-loan process (idempotent)."""
+    report = backfill.backfill(audit.SYSTEM, clock.today())
+    click.echo(f"imported loans entered into the lifecycle: {len(report.done)}; left as they are: "
+               f"{len(report.skipped)}")
+    for loan_id, reason in report.skipped.items():
+        click.echo(f"  loan {loan_id}: {reason}")

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from models import AuditEvent, Loan, PolicySetting, db
+from models import AuditEvent, Loan, PolicySetting, ProcessInstance, db
 from tests.conftest import count, one, table_count
 from tests.factories import make_household
-from tests.factories_imports import csv_bytes
+from tests.factories_imports import LOAN_HEADER, csv_bytes, install_lifecycle
 from workflows import clock
 from workflows.errors import ForbiddenError
 from workflows.imports import loans
@@ -20,6 +20,7 @@ HEADER = ["身份证号", "贷款金额", "放款日期", "到期日期", "年�
 
 @pytest.fixture
 def household(world):
+    install_lifecycle()
     if not db.session.query(PolicySetting).filter_by(key="max_extensions").count():
         db.session.add(PolicySetting(key="max_extensions", effective_from=date(2021, 1, 1), value="1"))
     return make_household("hanfeng")
@@ -39,7 +40,7 @@ def test_loans_are_created_for_the_officers_bank_with_capped_shares(household, w
     report = loans.import_loans(world.actor("officer_rcb"), csv_bytes(rows, header=HEADER), "loans.csv")
     assert report.counts == {"rows": 2, "rejected": 0, "create": 2}
     first, second = (one(Loan, contract_number=c) for c in ("KZ-OLD-1", "KZ-OLD-2"))
-    assert (first.status, first.kind, first.bank.code, first.extension_count) == ("active", "new", "cqrcb", 1)
+    assert (first.status, first.kind, first.bank.code, first.extension_count) == ("extended", "new", "cqrcb", 1)
     assert first.principal_outstanding == Decimal("30000.00") and first.annual_rate == Decimal("4.3500")
     assert first.subsidised_principal == Decimal("40000.00") and first.covered_principal == Decimal("40000.00")
     assert second.subsidised_principal == Decimal("10000.00")  # 50,000 per household across its loans
@@ -47,7 +48,10 @@ def test_loans_are_created_for_the_officers_bank_with_capped_shares(household, w
     assert first.term_months == loans.term_months(first.disbursed_on, first.maturity_date)
     assert count(AuditEvent, action="loan_imported") == 2
     summary = one(AuditEvent, action="loans_imported")
-    assert summary.after["sha256"] == report.sha256 and "post_loan_started" in summary.after
+    assert summary.after["sha256"] == report.sha256
+    assert report.notes == {"extended": 1, "overdue": 1, "post_loan_started": 2} == {
+        key: summary.after[key] for key in report.notes}
+    assert count(ProcessInstance, status="running") == 2
 
 
 @pytest.mark.parametrize("overrides, error", [
@@ -85,8 +89,31 @@ def test_only_bank_officers_import_loans(household, world, username):
         loans.import_loans(world.actor(username), csv_bytes([loan_row(household)], header=HEADER), "x.csv")
 
 
-def test_the_post_loan_process_starts_when_the_module_offers_it(household, world, monkeypatch):
-    started = []
-    monkeypatch.setattr(loans.post_loan, "start_for_imported_loan", started.append, raising=False)
-    report = loans.import_loans(world.actor("officer_rcb"), csv_bytes([loan_row(household)], header=HEADER), "x.csv")
-    assert [loan.contract_number for loan in started] == ["KZ-OLD-1"] and report.notes["post_loan_started"] == 1
+def arrears_row(household, days: str, recovery: str = "") -> list[str]:
+    """A loan matured 10 days ago, 20,000 of 20,000 outstanding, with days past due and the recovery flag."""
+    return loan_row(household, amount="20000", principal_outstanding="20000",
+                    maturity_date=(clock.today() - timedelta(days=10)).isoformat()) + [days, recovery]
+
+
+@pytest.mark.parametrize("days, recovery, error", [
+    ("abc", "", ("days_past_due", "unreadable")),
+    ("9", "", ("days_past_due", "days_past_due_out_of_range")),  # matured 10 days ago: at least 10
+    ("400", "", ("days_past_due", "days_past_due_out_of_range")),  # before the disbursement day
+    ("10", "也许", ("in_recovery", "bad_flag")),
+])
+def test_bad_arrears(household, world, days, recovery, error):
+    bank_id = world.users["officer_rcb"].bank_id
+    report = loans.check(csv_bytes([arrears_row(household, days, recovery)], header=LOAN_HEADER), "x.csv", bank_id)
+    assert error in [(e.field, e.code) for e in report.rows[0].errors] and report.rows[0].action is None
+
+
+@pytest.mark.parametrize("days, recovery, expected", [
+    ("10", "否", ("overdue", 10, "special_mention")),
+    ("91", "", ("overdue", 91, "substandard")),  # an interest instalment unpaid since 91 days
+    ("11", "是", ("recovering", 11, "special_mention")),
+])
+def test_days_past_due_and_recovery_as_imported(household, world, days, recovery, expected):
+    loans.import_loans(world.actor("officer_rcb"), csv_bytes([arrears_row(household, days, recovery)],
+                                                             header=LOAN_HEADER), "x.csv")
+    loan = one(Loan, contract_number="KZ-OLD-1")
+    assert (loan.status, loan.days_past_due, loan.risk_class) == expected
