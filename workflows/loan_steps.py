@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from models import AuditEvent, Loan, db
 
 from . import clock, policy, post_loan, renewals, repayments
+from .credit_rating import ratings as credit_ratings
 from .errors import PolicyViolationError
 from .tasks import facts
 from .tasks.steps import Step, register
@@ -36,9 +37,30 @@ class RegisterApplication(Step):
 
 
 class InvestigateCredit(Step):
+    def before(self, ctx):
+        """The short path (评级授信): a valid rating that covers the amount stands for the investigation.
+
+        ``investigation_decision`` is always set (``proceed`` unless declined): the gateway after the task reads it."""
+        ctx.data["investigation_decision"] = ctx.data.get("investigation_decision") or "proceed"
+        if ctx.data["investigation_decision"] == "decline" and not str(ctx.data.get("decline_reason") or "").strip():
+            raise refuse("reason_required", "decline_reason")
+        if ctx.data["investigation_decision"] == "decline" or not ctx.data.get("rating_still_valid"):
+            return
+        rating = credit_ratings.covering_rating(ctx.loan.household_id, ctx.loan.amount, clock.today())
+        if rating is None:
+            raise refuse("rating_not_valid", "rating_still_valid")
+        ctx.data.update(grade=rating.grade, rating_id=rating.id, rated_line=rating.credit_line,
+                        recommended_amount=ctx.data.get("recommended_amount") or ctx.loan.amount,
+                        recommended_term_months=ctx.data.get("recommended_term_months") or ctx.loan.term_months)
+
     def after(self, ctx):
         data, loan = ctx.process_data, ctx.loan
+        if ctx.data.get("investigation_decision") == "decline":  # 不予受理: the diagram ends at application_declined
+            loan.investigated_by_id = ctx.actor.user_id
+            return
         credit_line = Decimal(str(data["credit_line"]))
+        if ctx.data.get("rating_id"):
+            credit_line = min(credit_line, ctx.data["rated_line"])
         if credit_line <= 0:
             raise refuse("not_rated", "grade")
         if ctx.data["recommended_amount"] > credit_line:
@@ -83,6 +105,8 @@ class DisburseLoan(Step):
         loan.contract_number, loan.account_number = ctx.data["contract_number"], ctx.data["account_number"]
         loan.disbursed_on, loan.maturity_date = day, post_loan.maturity_of(day, loan.approved_term_months)
         loan.principal_outstanding, loan.status = amount, "active"
+        if loan.previous_loan_id is not None:  # the renewed loan is repaid first: it no longer counts against the caps
+            renewals.close_renewed(loan, ctx.actor)
         loan.subsidised_principal = policy.capped_share(
             amount, loan.household_id, loan.id, policy.setting("subsidised_principal_cap", day),
             Loan.subsidised_principal)
@@ -90,8 +114,6 @@ class DisburseLoan(Step):
             amount, loan.household_id, loan.id, policy.setting("covered_principal_cap", day),
             Loan.covered_principal)
         repayments.create_schedule(loan)
-        if loan.previous_loan_id is not None:
-            renewals.close_renewed(loan, ctx.actor)
 
 
 for _name, _step in (("register_application", RegisterApplication()), ("investigate_credit", InvestigateCredit()),
@@ -114,7 +136,10 @@ def loan_facts(row, instance, loan) -> tuple[str, dict]:
         lpr = policy.lpr_in_force(clock.today())
     except policy.MissingPolicyDataError:
         lpr = None
-    return "loan", {"investigation_report": investigation_report(loan.id), "lpr": lpr}
+    rating = credit_ratings.covering_rating(loan.household_id, loan.amount, clock.today()) \
+        if row.name == "investigate_credit" else None
+    return "loan", {"investigation_report": investigation_report(loan.id), "lpr": lpr, "rating": rating,
+                    **post_loan.facts.task_facts(row, loan)}
 
 
 def investigation_report(loan_id: int) -> str | None:
