@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from models import GRADES
 
@@ -39,15 +39,50 @@ class ConfirmEligibilityForm(TaskForm):
         Length(max=500, message=AT_MOST)])
 
 
-class InvestigateCreditForm(TaskForm):
-    """贷前调查与评级: the officer's rating and recommendation (DMN ``credit_line`` caps the amount)."""
+FULL_PATH = ("no", None)  # no valid rating confirmed: the full investigation
+INVESTIGATION_DECISIONS = [("proceed", _l("Proceed with the rating")),  # 受理
+                           ("decline", _l("Decline the application"))]  # 不予受理
+RATING_FIELDS = ("rating_still_valid", "grade", "recommended_amount", "recommended_term_months", "investigation_report")
 
+
+class InvestigateCreditForm(TaskForm):
+    """贷前调查与评级: the officer's rating and recommendation (DMN ``credit_line`` caps the amount).
+
+    A household with a valid rating that covers the amount takes the short path: the officer only
+    confirms that nothing has changed (``rating_still_valid``); grade, amount, term and report then
+    come from the rating and the application (``workflows.loan_steps.InvestigateCredit``)."""
+
+    investigation_decision = RadioChoiceField(_l("Outcome"), choices=as_choices(INVESTIGATION_DECISIONS),
+                                              default="proceed", validators=[Optional()])
+    decline_reason = TextAreaField(_l("Reason for declining"), validators=[
+        RequiredIf("investigation_decision", "decline", message=_l("Give the reason for declining.")),
+        Length(max=500, message=AT_MOST)])
+    rating_still_valid = YesNoField(_l("Valid rating, nothing has changed since"))
     grade = ChoiceField(_l("Credit grade"), choices=as_choices([CHOOSE, *((g, g) for g in GRADES)]),
-                        validators=[InputRequired(REQUIRED)])
-    recommended_amount = money(_l("Recommended amount (yuan)"), InputRequired(REQUIRED))
-    recommended_term_months = months(_l("Recommended term (months)"), InputRequired(REQUIRED))
+                        validators=[RequiredIf("rating_still_valid", *FULL_PATH, message=REQUIRED)])
+    recommended_amount = money(_l("Recommended amount (yuan)"), RequiredIf("rating_still_valid", *FULL_PATH))
+    recommended_term_months = months(_l("Recommended term (months)"), RequiredIf("rating_still_valid", *FULL_PATH))
     investigation_report = TextAreaField(_l("Investigation report"), validators=[
-        DataRequired(REQUIRED), Length(max=2000, message=AT_MOST)])
+        RequiredIf("rating_still_valid", *FULL_PATH, message=REQUIRED), Length(max=2000, message=AT_MOST)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """不予受理 (``decline``) needs only its reason: the rating fields are then neither required nor kept."""
+        valid = super().validate(extra_validators)
+        if self.investigation_decision.data != "decline":
+            return valid
+        for name in RATING_FIELDS:
+            self[name].errors = []
+        return not any(field.errors for field in self)
+
+    def to_data(self) -> dict:
+        data = super().to_data()
+        data["investigation_decision"] = data.get("investigation_decision") or "proceed"
+        if data["investigation_decision"] == "decline":
+            return {key: value for key, value in data.items() if key not in RATING_FIELDS}
+        data.pop("decline_reason", None)
+        if data["rating_still_valid"] is None:  # no rating offered: the full investigation's data only
+            del data["rating_still_valid"]
+        return data
 
 
 class ApproveLoanForm(TaskForm):

@@ -11,12 +11,12 @@ from decimal import Decimal
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField
 
-from . import finance, loan_tasks, post_loan
+from . import credit_rating, finance, loan_tasks, post_loan
 from .application import RegisterApplicationForm
 from .diagram import diagram_form_class
 from .fields import NOT_DATA, YesNoField
 
-TASK_FORM_MODULES = (loan_tasks, post_loan, finance)  # each lists its task forms in __all__
+TASK_FORM_MODULES = (loan_tasks, post_loan, finance, credit_rating)  # each lists its task forms in __all__
 TASK_FORMS: dict[str, type] = {
     cls.__name__: cls
     for cls in (RegisterApplicationForm, *(getattr(m, name) for m in TASK_FORM_MODULES for name in m.__all__))

@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cache
 
 import sqlalchemy as sa
+from lxml import etree
 
 from models import Bank, HumanTask, db
 from models.subsidy import SubsidySettlement
@@ -26,10 +27,12 @@ from workflows.tasks import service
 from .factories import APPROVAL, INVESTIGATION, World, drive, make_household, ready_task, register
 from .factories_finance import disbursed_loan, install_finance, repayment, schedule_line
 from .factories_postloan import VISIT_OK, at, at_maturity_review, complete, disbursed, sweep, to_recovery
+from .workflows.credit_rating import drivers as credit_drivers
 
 AT_REGISTRATION = frozenset({"register_application"})  # completed inside the registration's transaction
 REVIEW_DAY = date(2025, 2, 11)  # the day after the maturity of at_maturity_review's one-month loan
-NEW_MATURITY = date(2025, 8, 10)
+MATURITY_DAY = date(2025, 2, 10)  # its maturity: the last day an extension may be asked for
+NEW_MATURITY = date(2025, 3, 10)
 TOPUP_START = datetime(2024, 5, 6, 2, 0, tzinfo=timezone.utc)
 QUARTER_CLOSED = datetime(2024, 4, 1, 1, 0, 1, tzinfo=timezone.utc)  # Q1 2024 settles at 09:00 Shanghai
 SETTLEMENT_DAY = datetime(2024, 4, 20, 2, 0, tzinfo=timezone.utc)
@@ -87,14 +90,25 @@ def review(world: World) -> Reached:
 
 def extension_request(world: World) -> Reached:
     loan_id = review(world).task.loan_id
-    complete(world, loan_id, "maturity_review", "officer_rcb", REVIEW_DAY, maturity_decision="extend")
-    return Reached(ready_task(loan_id, "request_extension"), at(REVIEW_DAY))
+    complete(world, loan_id, "maturity_review", "officer_rcb", MATURITY_DAY, maturity_decision="extend")
+    return Reached(ready_task(loan_id, "request_extension"), at(MATURITY_DAY))
 
 
 def extension_approval(world: World) -> Reached:
     loan_id = extension_request(world).task.loan_id
-    complete(world, loan_id, "request_extension", "officer_rcb", REVIEW_DAY, **ANSWERS["request_extension"](REVIEW_DAY))
+    complete(world, loan_id, "request_extension", "officer_rcb", MATURITY_DAY,
+             **ANSWERS["request_extension"](MATURITY_DAY))
     return Reached(ready_task(loan_id, "approve_extension"), at(REVIEW_DAY))
+
+
+def supervision(name: str) -> Callable[[World], Reached]:
+    """A 督办 task: the visit of 2025-04-10 still open 30 days later."""
+    def reach(world: World) -> Reached:
+        loan = disbursed(world)
+        sweep(date(2025, 4, 10))
+        sweep(date(2025, 5, 11))
+        return Reached(ready_task(loan.id, name), at(date(2025, 5, 11)))
+    return reach
 
 
 def recovery(world: World) -> Reached:
@@ -178,7 +192,10 @@ ANSWERS: dict[str, Callable[[date], dict]] = {
     "approve_loan": lambda day: dict(APPROVAL),
     "disburse_loan": lambda day: {"contract_number": "KZ-1", "disbursed_on": day, "account_number": "6228480000001"},
     "post_loan_visit": lambda day: dict(VISIT_OK),
-    "maturity_reminder": lambda day: {"household_informed": True, "reminder_note": "已电话告知"},
+    "supervise_visit": lambda day: {"supervision_note": "已督促包村干部三日内走访"},
+    "supervise_visit_bank": lambda day: {"supervision_note": "客户经理已联系乡镇"},
+    "maturity_reminder": lambda day: {"household_informed": True, "extension_requested": False,
+                                      "reminder_note": "已电话告知"},
     "maturity_review": lambda day: {"maturity_decision": "recover", "review_note": "无力按期还款"},
     "request_extension": lambda day: {"new_maturity_date": NEW_MATURITY, "extension_reason": "生猪价格低迷，延后出栏"},
     "approve_extension": lambda day: {"extension_approved": True, "extension_comment": "同意展期"},
@@ -196,6 +213,7 @@ REACH: dict[str, Callable[[World], Reached]] = {
     **{name: loan_task(name) for name in ("confirm_eligibility", "investigate_credit", "approve_loan",
                                           "disburse_loan")},
     "post_loan_visit": visit, "maturity_reminder": reminder, "maturity_review": review,
+    "supervise_visit": supervision("supervise_visit"), "supervise_visit_bank": supervision("supervise_visit_bank"),
     "request_extension": extension_request, "approve_extension": extension_approval, "recover_loan": recovery,
     "confirm_recovery": recovery_confirmation, "claim_compensation": compensation,
     "record_topup": topup, "review_overdue_topup": overdue_topup,
@@ -204,6 +222,8 @@ REACH: dict[str, Callable[[World], Reached]] = {
     "confirm_subsidy_passed_on": settlement_step("confirm_subsidy_passed_on", "review_subsidy_settlement",
                                                  "record_subsidy_payment"),
 }
+REACH.update(credit_drivers.REACH)  # the credit-rating diagrams' tasks
+ANSWERS.update(credit_drivers.ANSWERS)
 DRIVERS: dict[str, Driver] = {name: Driver(REACH[name], ANSWERS[name]) for name in REACH}
 
 
@@ -211,7 +231,7 @@ DRIVERS: dict[str, Driver] = {name: Driver(REACH[name], ANSWERS[name]) for name 
 
 @dataclass(frozen=True)
 class UserTaskSpec:
-    process: str  # the process the task is drawn in (post_loan for the call activity's tasks)
+    process: str  # the process whose diagram draws the task (post_loan for the call activity's tasks)
     lane: str
     form: str | None
 
@@ -226,7 +246,19 @@ def user_tasks() -> dict[str, UserTaskSpec]:
             for task_spec in spec.task_specs.values():
                 if getattr(task_spec, "manual", False):
                     form = getattr(task_spec, "extensions", {}).get("properties", {}).get("form")
-                    found[task_spec.bpmn_id] = UserTaskSpec(spec.name, task_spec.lane, form)
+                    process = enclosing_processes().get(spec.name, spec.name)
+                    found[task_spec.bpmn_id] = UserTaskSpec(process, task_spec.lane, form)
+    return found
+
+
+@cache
+def enclosing_processes() -> dict[str, str]:
+    """Embedded sub-process id -> the id of the process that draws it (``visit_round`` -> ``post_loan``)."""
+    found = {}
+    for name, xml in deployment.bundled_sources().items():
+        if name.endswith(".bpmn"):
+            for process in etree.fromstring(xml.encode("utf-8")).iterfind("{*}process"):
+                found.update({sub.get("id"): process.get("id") for sub in process.iterfind(".//{*}subProcess")})
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 DOMAIN_MODULES = ("workflows.loan_steps", "workflows.post_loan", "workflows.risk_fund",
-                  "workflows.subsidy_settlement")
+                  "workflows.subsidy_settlement", "workflows.credit_rating.steps")
 
 
 def load() -> None:

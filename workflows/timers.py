@@ -25,11 +25,13 @@ import sqlalchemy as sa
 from models import Loan, ProcessInstance, db
 
 from . import audit, clock, engine, instances, overdue, risk_fund, subsidy_settlement
+from .credit_rating import designations
 from .errors import ConcurrentUpdateError
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
-JOB_LOCKS = {"overdue": 7_310_001, "risk_fund": 7_310_002, "subsidy": 7_310_003}  # PostgreSQL advisory lock keys
+JOB_LOCKS = {"overdue": 7_310_001, "risk_fund": 7_310_002, "subsidy": 7_310_003,  # PostgreSQL advisory lock keys
+             "credit_designations": 7_310_004}
 
 
 @dataclass
@@ -104,7 +106,8 @@ def housekeeping(now: datetime, report: SweepReport) -> None:
     logged, rolled back and counted in ``report.errors``; the next sweep runs it again.
     """
     jobs = (("overdue", lambda: _recompute(report)), ("risk_fund", lambda: risk_fund.check_ratio(now)),
-            ("subsidy", lambda: subsidy_settlement.ensure_scheduled(now)))
+            ("subsidy", lambda: subsidy_settlement.ensure_scheduled(now)),
+            ("credit_designations", lambda: _credit_designations(now)))
     for name, job in jobs:
         try:
             if _job_lock(name):
@@ -127,15 +130,27 @@ def _job_lock(name: str) -> bool:
     return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(JOB_LOCKS[name]))))
 
 
+def _credit_designations(now: datetime) -> None:
+    """The yearly proposal of credit households, villages and towns, and the daily revocation of a
+    credit village whose overdue rate reached the limit."""
+    designations.yearly(now)
+    designations.revoke_failing(clock.today())
+
+
 def _recompute(report: SweepReport) -> None:
     report.overdue_changed = overdue.recompute(clock.today()).changed
 
 
 def sweep(now: datetime | None = None, limit: int | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
-    """Fire every due timer (as of ``now``, the fake clock for tests and operators), then housekeeping."""
+    """Fire every due timer (as of ``now``, the fake clock for tests and operators), then housekeeping.
+
+    Without ``now`` the sweep reads the business clock afresh (a business date set since the last
+    sweep counts at once) and holds that instant for the whole sweep; wall time (audit timestamps) runs on.
+    """
     report, skip = SweepReport(), set()
+    clock.forget()
     now = now or clock.now()
-    with clock.frozen(now):
+    with clock.held(now):
         while limit is None or report.fired < limit:
             size = batch_size if limit is None else min(batch_size, limit - report.fired)
             if not _fire_batch(now, skip, size, report):

@@ -25,7 +25,8 @@ def completions(task: HumanTask) -> list[AuditEvent]:
 
 
 def test_every_user_task_of_every_bundled_diagram_has_a_driver():
-    assert drawn_processes() == {"microcredit_loan", "post_loan", "risk_fund_topup", "interest_subsidy_settlement"}
+    assert drawn_processes() == {"microcredit_loan", "post_loan", "risk_fund_topup", "interest_subsidy_settlement",
+                                 "credit_rating_campaign", "credit_designation"}
     assert {spec.process for spec in user_tasks().values()} == drawn_processes()
     undriven = set(user_tasks()) - set(DRIVERS) - AT_REGISTRATION
     assert not undriven, f"user tasks without a driver in tests/factories_tasks.py: {sorted(undriven)}"
