@@ -36,6 +36,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/dmn-viewer.production.min.js $(VENDOR)/dmn-js/
 	cp -r node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/assets
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.js/
+	mkdir -p $(VENDOR)/axe-core && cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/  # browser tests' accessibility check
 	touch $@
 
 translations: venv
@@ -52,8 +53,11 @@ database: venv instance/secret_key
 demo: database
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) seed-demo
 
-serve:
-	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) run --host 127.0.0.1 --port 5000
+serve:  # the web server and, beside it, the timer worker (one sweep a minute); Ctrl-C stops both
+	export SECRET_KEY=$$(cat instance/secret_key); \
+	$(FLASK) timers run --loop --interval 60 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
 
 bench: venv translations
 	$(PY) bench/engine.py
@@ -61,6 +65,9 @@ bench: venv translations
 	$(PY) bench/timers.py
 	$(PY) bench/import.py
 	$(PY) bench/refusals.py
+	$(PY) bench/overdue.py
+	$(PY) bench/simulate.py
+	$(PY) bench/credit_rating.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

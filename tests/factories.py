@@ -1,6 +1,7 @@
 """Plain factory functions for tests: the reference world, households, and loans driven to a step."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from models import Household, HumanTask, Loan, Township, User, db
 from workflows import accounts, clock, demo_data, loans, reference_data, resident_id
 from workflows.audit import Actor
+from workflows.simulation import world as simulated_world
 from workflows.tasks import service
 
 PASSWORD = demo_data.DEMO_PASSWORD
@@ -26,7 +28,7 @@ class World:
 def build_world() -> World:
     """Reference data, the demo townships and banks, one user per demo login, and two outsiders."""
     reference_data.install()
-    demo_data._places()
+    simulated_world.ensure_places()
     world = World()
     for username, name, roles, township, bank in demo_data.USERS:
         world.users[username] = accounts.create_user(username, PASSWORD, roles, display_name=name,
@@ -38,7 +40,7 @@ def build_world() -> World:
     return world
 
 
-_sequence = iter(range(100, 1000))
+_sequence = itertools.cycle(range(100, 1000))  # each test empties the tables: numbers may repeat across tests
 
 
 def make_household(township: str = "hanfeng", born: date = date(1980, 6, 15), **columns) -> Household:

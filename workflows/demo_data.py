@@ -1,20 +1,29 @@
 """Demo data for ``make run`` (密码 Demo-2026! — for the demo database only).
 
-Loans are driven through the real services, so every demo loan has its process instance, inbox
-rows and audit trail, exactly as if clerks and officers had done the work.
+A district two years in: the district simulator (``workflows.simulation``) lists ``HOUSEHOLDS``
+households and lives the last two years day by day up to today, so monitoring, overdue,
+extension, recovery, settlement and fund pages all have history. Then a dozen named households
+have loans waiting at each step of the pipeline today. Everything is driven through the real
+services, so every demo loan has its process instance, inbox rows and audit trail, exactly as if
+clerks and officers had done the work.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Bank, Household, HumanTask, HumanTaskState, Township, User, Village, db
+from models import Household, HumanTask, HumanTaskState, Loan, Township, User, db
 
-from . import accounts, clock, loans, reference_data, resident_id
+from . import accounts, clock, loans, reference_data, resident_id, simulation
+from .simulation import world as simulated_world
 from .audit import Actor
 from .tasks import service
+
+HOUSEHOLDS = 100
+YEARS_DAYS = 730
+SEED = 2026
 
 DEMO_PASSWORD = "Demo-2026!"
 TOWNSHIPS = {"hanfeng": ("汉丰街道", ["东河村", "滨湖社区"]), "dade": ("大德镇", ["大德村", "长坪村"]),
@@ -41,24 +50,24 @@ def already_seeded() -> bool:
     return db.session.scalars(sa.select(User.id).where(User.username == "clerk_hanfeng")).first() is not None
 
 
-def seed() -> dict[str, int]:
+def seed(forms: simulation.TaskForms, days: int = YEARS_DAYS, households: int = HOUSEHOLDS,
+         on_day=None) -> dict[str, int]:
+    """The demo users, two simulated years ending today (``forms``: see ``simulation.TaskForms``),
+    then the named households' loans at each step."""
     reference_data.install()
-    _places()
+    simulated_world.ensure_places()  # the townships, villages and banks above
     for username, name, roles, township, bank in USERS:
         accounts.create_user(username, DEMO_PASSWORD, roles, display_name=name, township=township, bank=bank)
-    households = _households()
     db.session.commit()
-    count = _loans(households)
-    return {"users": len(USERS), "households": len(households), "loans": count}
-
-
-def _places() -> None:
-    for code, (name, villages) in TOWNSHIPS.items():
-        township = Township(code=code, name=name)
-        township.villages = [Village(code=f"{code}_{i + 1}", name=v) for i, v in enumerate(villages)]
-        db.session.add(township)
-    db.session.add_all(Bank(code=code, name=name) for code, name in BANKS.items())
-    db.session.flush()
+    start = clock.today() - timedelta(days=days - 1)
+    result = simulation.simulate(simulation.Settings(households=households, start=start, days=days, seed=SEED), forms,
+                                 on_day=on_day)
+    named = _households()
+    db.session.commit()
+    count = _loans(named)
+    return {"users": len(USERS), "households": households + len(named),
+            "loans": db.session.scalar(sa.select(sa.func.count()).select_from(Loan)), "staged_loans": count,
+            "invariants_ok": int(result.ok)}
 
 
 def _households() -> list[Household]:

@@ -25,6 +25,9 @@ BENCHES = [
     ("timers", ["--waiting", "40", "--due", "2"], "ms per timer"),
     ("import", ["--rows", "20"], "re-import"),
     ("refusals", ["--loans", "2", "--burst", "3"], "refused attempts per second"),
+    ("credit_rating", ["--households", "3"], "bulk approval of"),
+    ("simulate", ["--households", "4", "--days", "30", "--short", "15"], "ms per simulated day"),
+    ("overdue", ["--loans", "30"], "per 1,000"),
 ]
 FIGURE = re.compile(r"\d+\.\d+\s*(ms|s|MiB)\b")
 
