@@ -88,11 +88,11 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
-    from . import (admin, api, audit_review, auth, errors, finance, home, imports, inbox, loans, monitoring,
-                   reports, repayments, security, tasks)
+    from . import (admin, api, attachments, audit_review, auth, credit, errors, finance, home, imports, inbox, loans,
+                   monitoring, reports, repayments, security, tasks)
 
     for module in (home, auth, inbox, tasks, loans, repayments, monitoring, finance, audit_review, imports,
-                   reports, admin, api):
+                   reports, credit, attachments, admin, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register_error_handlers(app)
