@@ -70,6 +70,8 @@ class User(Base):
     # Raised on sign-out, password change and deactivation: page sessions stamped with an older
     # value are no longer accepted, on every worker.
     session_generation: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
+    # Set by an administrator's password reset: the next sign-in must choose a new password first.
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     township: so.Mapped[Township | None] = so.relationship()
     bank: so.Mapped[Bank | None] = so.relationship()

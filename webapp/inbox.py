@@ -108,7 +108,8 @@ def index():
         "inbox/index.html", lines=[_line(row) for row in rows[:PAGE_SIZE]], view=view, counts=counts, filters=filters,
         page=page, sort=sort, has_more=len(rows) > PAGE_SIZE, reassign_form=ReassignForm(),
         colleagues=_colleague_choices(rows[:PAGE_SIZE]) if _may_hand_over(view) else {},
-        read_only=view in ("all", "team"), link=partial(_link, args), args=args)
+        read_only=view in ("all", "team"), link=partial(_link, args), args=args,
+        stand_ins=inbox.stand_in_names(current_user, [row.HumanTask for row in rows[:PAGE_SIZE]]))
 
 
 def _may_hand_over(view: str) -> bool:

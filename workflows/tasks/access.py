@@ -8,6 +8,9 @@ and the services all show alike:
 - ``AlreadyCompletedError``: (acting) somebody completed it, with who and when;
 - ``FourEyesError``: (acting) the user performed an earlier task this one names in ``four_eyes_with``;
 - ``ClaimedByColleagueError``: (claim, complete) a colleague holds it, with who and since when.
+
+A delegate (代理, ``delegations``) acts on the tasks the colleague they stand in for claimed as that
+colleague would; four eyes excludes them for what they performed and for what the colleague performed.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from models import HumanTask, HumanTaskState, TaskExclusion, User, db
 from ..errors import (AlreadyCompletedError, ClaimedByColleagueError, DomainError, ForbiddenError, FourEyesError,
                       NotFoundError)
 from ..permissions import in_scope
+from . import delegations
 
 READERS = frozenset({"supervisor"})  # read every task
 OVERSEERS = frozenset({"supervisor", "admin"})  # may hand over a task a colleague holds
@@ -56,15 +60,26 @@ def refusal_for(user: User | None, row: HumanTask, purpose: Purpose) -> DomainEr
         return NotFoundError(f"task {row.id} is no longer open")
     if purpose is Purpose.REASSIGN:
         return _reassign_refusal(user, row)
-    if not in_scope(user, row.role, row.township_id, row.bank_id):
+    own = in_scope(user, row.role, row.township_id, row.bank_id)
+    principal = acting_for(user, row)  # 代理: standing in for an absent colleague
+    if not own and principal is None:
         return ForbiddenError("this task is not in your role or scope")
     if purpose is Purpose.UNCLAIM:
         return None if row.assignee_id == user.id else ForbiddenError("only the assignee may give a task back")
-    if is_excluded(user, row):
+    if is_excluded(user, row) or (principal is not None and is_excluded(principal, row)):
         return FourEyesError("you performed an earlier step this task keeps apart (four eyes)")
-    if row.assignee_id not in (None, user.id):
+    if row.assignee_id not in (None, user.id) and principal is None:
         return ClaimedByColleagueError(row.assignee.display_name if row.assignee else None, row.claimed_at)
     return None
+
+
+def acting_for(user: User, row: HumanTask) -> User | None:
+    """The colleague ``user`` stands in for today (代理) when ``row`` is a task that colleague claimed;
+    None when ``user`` acts for themselves."""
+    if row.assignee_id is None or row.assignee_id == user.id:
+        return None
+    principal = delegations.principal_for(user, row)
+    return principal if principal is not None and row.assignee_id == principal.id else None
 
 
 def _reassign_refusal(user: User, row: HumanTask) -> DomainError | None:
@@ -80,8 +95,9 @@ def _reassign_refusal(user: User, row: HumanTask) -> DomainError | None:
 
 
 def may_read(user: User, row: HumanTask) -> bool:
-    """In the task's role and scope, or a supervisor (read-only)."""
-    return user.is_active and (bool(user.roles & READERS) or in_scope(user, row.role, row.township_id, row.bank_id))
+    """In the task's role and scope, a supervisor (read-only), or standing in for a colleague whose task it is."""
+    return user.is_active and (bool(user.roles & READERS) or in_scope(user, row.role, row.township_id, row.bank_id)
+                               or acting_for(user, row) is not None)
 
 
 def may(user: User | None, row: HumanTask, purpose: Purpose | str) -> bool:

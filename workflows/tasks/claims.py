@@ -28,8 +28,9 @@ def claim(actor: Actor, task_id: int) -> HumanTask:
     row = task_for(actor.user, task_id, Purpose.CLAIM)
     if row.assignee_id == actor.user_id:
         return row
-    _set_assignee(row, expected=None, new=actor.user_id)
-    _record("task_claimed", actor, row, before=None, after=actor.user.username)
+    before = row.assignee.username if row.assignee else None  # a delegate takes over the absent colleague's claim
+    _set_assignee(row, expected=row.assignee_id, new=actor.user_id)
+    _record("task_claimed", actor, row, before=before, after=actor.user.username)
     return row
 
 

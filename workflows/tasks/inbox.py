@@ -10,6 +10,9 @@ that four eyes keeps from the user (``task_exclusions``) is not offered. Views:
   administrator, who may hand any task over, sees every claimed task but their own);
 - ``all``: supervisors read every ready task, claimed or not.
 
+A user standing in for an absent colleague (代理, ``delegations``) also finds in ``available`` the tasks
+that colleague claimed (``stand_in_names`` marks them); once the stand-in claims one it is in ``mine``.
+
 Tasks without a loan (a subsidy settlement, a fund top-up, its 督办) are listed like the others,
 with their process key and, for a subsidy settlement, its year and quarter. No workflow state is
 deserialized to list tasks.
@@ -19,18 +22,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import (Bank, Household, HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, TaskExclusion,
-                    Township, User, db)
+from models import (Bank, Delegation, Household, HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion,
+                    TaskExclusion, Township, User, UserRole, db)
 from models.subsidy import SubsidySettlement
 
 from .. import clock
 from ..errors import ForbiddenError
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
+from . import delegations
 from .access import OVERSEERS, READERS, may_read
 
 VIEWS = ("available", "mine", "team", "all")
@@ -57,10 +61,11 @@ class _Who:
     township_id: int | None
     bank_id: int | None
     active: bool
+    today: date | None = None  # the business date: which delegations (代理) hold
 
 
 def _who(user: User) -> _Who:
-    return _Who(user.id, frozenset(user.roles), user.township_id, user.bank_id, bool(user.is_active))
+    return _Who(user.id, frozenset(user.roles), user.township_id, user.bank_id, bool(user.is_active), clock.today())
 
 
 def _role_scope(who: _Who, role: str):
@@ -97,13 +102,47 @@ def _condition(who: _Who, view: str):
     if view == "team":
         return _team_condition(who)
     scopes = _scopes(who)
+    mine = HumanTask.assignee_id == who.user_id
+    claim = mine if view == "mine" else sa.or_(HumanTask.assignee_id.is_(None), mine)
     if not scopes:
         return sa.false()
-    mine = HumanTask.assignee_id == who.user_id
-    not_excluded = ~sa.exists().where(TaskExclusion.human_task_id == HumanTask.id,
-                                      TaskExclusion.user_id == who.user_id)
-    claim = mine if view == "mine" else sa.or_(HumanTask.assignee_id.is_(None), mine)
-    return sa.and_(sa.or_(*scopes), claim, not_excluded)
+    own = sa.and_(sa.or_(*scopes), claim)
+    return sa.and_(own if view == "mine" else sa.or_(own, _stand_in_condition(who)), _not_excluded(who.user_id))
+
+
+def _not_excluded(user_id: int):
+    return ~sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == user_id)
+
+
+def _stand_in_condition(who: _Who):
+    """代理, in SQL (the badge stays one query): tasks a colleague ``who`` stands in for today claimed, in
+    the role of the delegation and the colleague's township or bank, unless four eyes keeps them from
+    the colleague (``who``'s own exclusions are checked beside this)."""
+    principal = so.aliased(User, name="principal")
+    place = sa.or_(sa.and_(HumanTask.role.in_(sorted(TOWNSHIP_ROLES)), HumanTask.township_id == principal.township_id),
+                   sa.and_(HumanTask.role.in_(sorted(BANK_ROLES)), HumanTask.bank_id == principal.bank_id),
+                   HumanTask.role.not_in(sorted(TOWNSHIP_ROLES | BANK_ROLES)))
+    holds = sa.exists().where(UserRole.user_id == principal.id, UserRole.role == HumanTask.role)
+    excluded = sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == principal.id)
+    return sa.exists().where(
+        Delegation.delegate_id == who.user_id, Delegation.ended_at.is_(None), Delegation.starts_on <= who.today,
+        Delegation.ends_on >= who.today, Delegation.role == HumanTask.role, Delegation.role.in_(sorted(who.roles)),
+        principal.id == Delegation.principal_id, principal.is_active.is_(True),
+        HumanTask.assignee_id == principal.id, holds, place, ~excluded)
+
+
+def stand_in_names(user: User, rows) -> dict[int, str]:
+    """代理 <name>: for each task among ``rows`` that ``user`` sees by standing in for the colleague who
+    claimed it, that colleague's display name (by task id)."""
+    stand_ins = delegations.stand_ins(user)
+    names = {}
+    for row in rows:
+        for s in stand_ins:
+            if row.assignee_id == s.principal_id and s.role == row.role and (s.role not in TOWNSHIP_ROLES or s.township_id == row.township_id) \
+                    and (s.role not in BANK_ROLES or s.bank_id == row.bank_id):
+                names[row.id] = s.principal_name
+                break
+    return names
 
 
 def _team_condition(who: _Who):
