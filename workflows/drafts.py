@@ -125,12 +125,17 @@ def _refuse_deployed(draft: ProcessDraft) -> None:
 @unit_of_work
 def save_draft(actor: Actor, draft_id: int, sources: dict, expected_revision: int,
                comment: str | None = None) -> ProcessDraft:
-    """Store new sources if nobody saved since ``expected_revision``; audit ``draft_saved``."""
+    """Store new sources if nobody saved since ``expected_revision``; audit ``draft_saved``.
+
+    Sources (and comment) equal to the stored ones are a no-op (未修改): no new revision, no audit
+    event; the caller sees the revision unchanged."""
     require_admin(actor)
     draft = get_draft(draft_id)
     _refuse_deployed(draft)
     _refuse_stale(draft, expected_revision)
     validation.check_safety(sources)
+    if dict(sources) == dict(draft.sources) and comment in (None, draft.comment):
+        return draft
     old_sources, old_revision = draft.sources, draft.revision
     diff = versions.version_diff(old_sources, sources)
     draft.sources, draft.updated_by_id = dict(sources), actor.user_id

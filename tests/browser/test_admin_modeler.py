@@ -45,7 +45,7 @@ def edit_and_deploy(page, base: str) -> None:
     page.fill("#deploy-form [name=comment]", "增加合规复核")
     page.click("#btn-deploy")
     page.wait_for_url("**/admin/processes/microcredit_loan/versions")
-    assert "compliance_review" in page.inner_text("#version-2")
+    assert "合规复核" in page.inner_text("#version-2")  # the diff in words, by name
 
 
 def test_admin_adds_a_compliance_review_and_migrates_a_waiting_loan(world, live_server, browser):
@@ -69,7 +69,8 @@ def test_admin_adds_a_compliance_review_and_migrates_a_waiting_loan(world, live_
     admin.click("#migration-form [name=dry_run]")
     assert admin.get_attribute(f"#instance-{instance_of(waiting.id).id}", "data-ok") == "yes"
     assert admin.get_attribute(f"#instance-{instance_of(past.id).id}", "data-ok") == "no"
-    assert "disburse_loan" in admin.inner_text(f"#instance-{instance_of(past.id).id} .reason")
+    assert "签约放款" in admin.inner_text(f"#instance-{instance_of(past.id).id} .reason")  # the step by its title
+    admin.once("dialog", lambda dialog: dialog.accept())  # "move the 2 ticked loans?"
     admin.click("#migration-form [name=migrate]")
     admin.wait_for_selector(".alert-success")
     screenshot(admin, "admin_migration")

@@ -9,6 +9,7 @@ from models import AuditEvent, ProcessInstance, db
 from tests.conftest import count, one
 from tests.factories import drive, make_household, register
 from tests.factories_admin import with_compliance_review
+from webapp.template_helpers import task_title
 from workflows import drafts
 
 URL = "/admin/processes/microcredit_loan/migration"
@@ -38,7 +39,9 @@ def version_of(row: ProcessInstance) -> int:
 def test_the_page_lists_running_loans_with_their_version_and_step(setup):
     page = setup["client"].get(URL).text
     assert f'id="instance-{setup["waiting"].id}"' in page and f'id="instance-{setup["past"].id}"' in page
-    assert "<code>investigate_credit</code>" in page and "<code>disburse_loan</code>" in page
+    with setup["client"].application.test_request_context():
+        titles = [str(task_title(name)) for name in ("investigate_credit", "disburse_loan")]
+    assert all(title in page for title in titles)
 
 
 def test_a_dry_run_says_who_may_move_and_changes_nothing(setup):
@@ -46,7 +49,10 @@ def test_a_dry_run_says_who_may_move_and_changes_nothing(setup):
     page = setup["client"].post(URL, data={"target_version": setup["target"], "instance_ids": ids, "dry_run": "1"})
     assert page.status_code == 200
     assert f'id="instance-{ids[0]}" data-loan-id="{setup["waiting"].loan_id}"\n            data-ok="yes"' in page.text
-    assert 'data-ok="no"' in page.text and "disburse_loan" in page.text
+    with setup["client"].application.test_request_context():
+        step = str(task_title("disburse_loan"))
+    assert 'data-ok="no"' in page.text and "版本2改变了此贷款已经过的环节：" in page.text and step in page.text
+    assert "可从版本1迁移到版本2。" in page.text and "can move" not in page.text
     assert version_of(setup["waiting"]) == 1 and count(AuditEvent, action="instance_migrated") == 0
 
 
@@ -60,9 +66,22 @@ def test_migrate_moves_the_checked_loans_that_may_move(setup):
     assert event.loan_id == setup["waiting"].loan_id
 
 
-def test_with_nothing_checked_every_listed_loan_is_tried(setup):
-    setup["client"].post(URL, data={"target_version": setup["target"], "migrate": "1"})
-    assert version_of(setup["waiting"]) == 2 and version_of(setup["past"]) == 1
+def test_with_nothing_checked_migrate_is_refused_and_nothing_moves(setup):
+    page = setup["client"].post(URL, data={"target_version": setup["target"], "migrate": "1"})
+    assert page.status_code == 422 and "migration_nothing_chosen" in page.text and "migration-refused" in page.text
+    assert version_of(setup["waiting"]) == 1 and count(AuditEvent, action="instance_migrated") == 0
+
+
+def test_with_nothing_checked_a_dry_run_checks_every_listed_loan(setup):
+    page = setup["client"].post(URL, data={"target_version": setup["target"], "dry_run": "1"})
+    assert page.status_code == 200 and 'data-ok="yes"' in page.text and 'data-ok="no"' in page.text
+    assert version_of(setup["waiting"]) == 1
+
+
+def test_the_migrate_button_carries_a_count_and_a_confirmation(setup):
+    page = setup["client"].get(URL).text
+    assert 'id="pick-all"' in page and 'id="picked-count"' in page and "data-confirm=" in page
+    assert "js/admin_migration.js" in page
 
 
 def test_only_checked_loans_move(setup):

@@ -92,7 +92,9 @@ def test_deploying_makes_the_next_version(admin, draft):
     assert one(AuditEvent, action="draft_deployed").after["diff"]["added"] == ["compliance_review",
                                                                              "flow_compliance_to_disburse"]
     page = admin.get("/admin/processes/microcredit_loan/versions").text
-    assert 'id="version-2"' in page and "<code>compliance_review</code>" in page and "增加合规复核" in page
+    assert 'id="version-2"' in page and "增加合规复核" in page
+    assert 'data-diff="added" data-element-id="compliance_review"' in page and "任务 «合规复核» 新增" in page
+    assert "<code>compliance_review</code>" not in page  # in words, not by id
 
 
 def test_an_invalid_draft_is_not_deployed_and_its_problems_are_marked(admin, draft):
@@ -138,3 +140,42 @@ def test_a_condition_the_sandbox_refuses_is_never_stored(admin, draft):
     answer = admin.post(f"/admin/drafts/{draft.id}", json={"sources": sources, "revision": 1})
     assert answer.status_code == 422 and "flow_approved" in answer.json["problems"]
     assert drafts.get_draft(draft.id).revision == 1 and count(AuditEvent, action="draft_saved") == 0
+
+
+def test_saving_unchanged_sources_is_a_no_op_not_an_error(admin, draft):
+    answer = admin.post(f"/admin/drafts/{draft.id}", json={"sources": draft.sources, "revision": 1})
+    assert answer.status_code == 200 and answer.json["revision"] == 1 and answer.json["unchanged"] is True
+    assert count(AuditEvent, action="draft_saved") == 0
+    edited = with_compliance_review(draft.sources)
+    changed = admin.post(f"/admin/drafts/{draft.id}", json={"sources": edited, "revision": 1})
+    assert changed.json == {**changed.json, "revision": 2, "unchanged": False}
+    again = admin.post(f"/admin/drafts/{draft.id}", json={"sources": edited, "revision": 2})
+    assert again.json["revision"] == 2 and again.json["unchanged"] is True
+    assert count(AuditEvent, action="draft_saved") == 1
+
+
+@pytest.mark.parametrize("url", ["/admin/drafts/{id}", "/admin/drafts/{id}/decisions?file=loan_policy.dmn"])
+def test_both_editors_keep_unsaved_edits_per_file(admin, draft, url):
+    page = admin.get(url.format(id=draft.id))
+    assert "js/admin_draft_edits.js" in page.text
+    assert 'data-file="loan_policy.dmn"' in page.text and 'data-file="microcredit_loan.bpmn"' in page.text
+    messages = config_of(page)["messages"]
+    assert {"unsaved", "kept_edits", "switch_confirm", "unchanged"} <= messages.keys()
+    assert messages["unsaved"] == "有未保存的修改：请保存草稿。"
+
+
+def test_the_versions_page_says_what_changed_in_words(admin, draft):
+    sources = dict(draft.sources)
+    sources["credit_line.dmn"] = sources["credit_line.dmn"].replace("<text>50000</text>", "<text>45000</text>", 1)
+    sources["microcredit_loan.bpmn"] = sources["microcredit_loan.bpmn"].replace('name="登记申请"', 'name="登记贷款申请"')
+    admin.post(f"/admin/drafts/{draft.id}", json={"sources": sources, "revision": 1})
+    admin.post(f"/admin/drafts/{draft.id}/deploy", data={"comment": "额度与名称"})
+    page = admin.get("/admin/processes/microcredit_loan/versions").text
+    rows = re.findall(r'<li class="diff-changed"[^>]*data-element-id="([^"]+)"([^>]*)>(.*?)</li>', page, re.S)
+    by_id = {element: (attributes, " ".join(text.split())) for element, attributes, text in rows}
+    assert set(by_id) == {"credit_line_rule_aaa", "register_application"}
+    assert "决策表规则行" in by_id["credit_line_rule_aaa"][1] and "“50000” → “45000”" in by_id["credit_line_rule_aaa"][1]
+    assert "data-cosmetic" not in by_id["credit_line_rule_aaa"][0]
+    assert "“登记申请” → “登记贷款申请”" in by_id["register_application"][1]
+    attributes, text = by_id["register_application"]
+    assert 'data-cosmetic="yes"' in attributes and "不影响在途贷款" in text

@@ -68,6 +68,12 @@ EDITOR_MESSAGES = {
     "failed": _l("The draft was not saved."), "valid": _l("No problems found."),
     "invalid": _l("Problems found: see the list and the marked elements."), "no_lane": _l("(no lane)"),
     "choose_form": _l("(choose a form)"),
+    # unsaved edits (admin_draft_edits.js)
+    "unsaved": _l("Unsaved changes: save the draft to keep them."),
+    "kept_edits": _l("Unsaved changes of this draft are kept from before: save the draft to keep them."),
+    "switch_confirm": _l("This file has unsaved changes. Switch files? The changes stay here until you save "
+                         "or close the browser tab."),
+    "unchanged": _l("Nothing changed since the last save: nothing to save."),
     # the field list of a form defined in the diagram (form_fields)
     "field_name": _l("Name (task data key)"), "field_zh": _l("Chinese label"),
     "field_en": _l("English label (optional)"), "field_type": _l("Type"), "field_required": _l("Required"),

@@ -80,7 +80,8 @@ def save(draft_id: int):
     except DiagramInvalidError as exc:
         message = _("Not saved: the diagram contains something the system refuses (see the marked elements).")
         return jsonify(codes=["diagram_invalid"], message=message, problems=exc.problems), 422
-    return jsonify(revision=saved.revision, updated_at=saved.updated_at.isoformat())
+    return jsonify(revision=saved.revision, updated_at=saved.updated_at.isoformat(),
+                   unchanged=saved.revision == revision)
 
 
 @bp.post("/drafts/<int:draft_id>/validate")

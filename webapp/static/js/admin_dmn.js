@@ -10,7 +10,7 @@
 (function () {
   'use strict';
 
-  var config, modeler, container;
+  var config, modeler, container, edits;  // edits: window.DraftEdits (admin_draft_edits.js)
 
   function byId(id) { return document.getElementById(id); }
 
@@ -34,12 +34,17 @@
     });
   }
 
-  function currentSources() {
-    return modeler.saveXML({ format: true }).then(function (result) {
-      var sources = Object.assign({}, config.sources);
-      sources[config.file] = result.xml;
-      return sources;
-    });
+  function currentSources() {  // every file: this one as edited, the others with their kept edits
+    return edits.sources();
+  }
+
+  /* Dirty the moment a table (or the requirements diagram) changes: each view has its own command stack. */
+  var watched = [];
+  function watchActiveViewer() {
+    var viewer = modeler.getActiveViewer();
+    if (!viewer || watched.indexOf(viewer) >= 0) { return; }
+    watched.push(viewer);
+    viewer.get('eventBus').on('commandStack.changed', function () { edits.changed(); });
   }
 
   function showProblems(problems) {
@@ -62,14 +67,29 @@
     return currentSources().then(function (sources) {
       return post(config.urls.save, { sources: sources, revision: config.revision }).then(function (answer) {
         if (answer.status === 200) {
-          config.sources = sources;
+          edits.saved(sources);
           config.revision = answer.data.revision;
           container.setAttribute('data-revision', String(config.revision));
-          showStatus(text('saved') + ' ' + config.revision, 'success');
+          showStatus(answer.data.unchanged ? text('unchanged') : text('saved') + ' ' + config.revision, 'success');
         } else {
           showProblems(answer.data.problems);
           showStatus(answer.data.message || text('failed'), 'danger');
         }
+        return answer;
+      });
+    });
+  }
+
+  /* Deploying with unsaved edits saves them first (the deploy takes the draft as stored). */
+  function bindDeploy() {
+    var deploy = byId('deploy-form');
+    if (!deploy) { return; }
+    deploy.addEventListener('submit', function (event) {
+      edits.leaving = true;
+      if (!edits.dirty) { return; }
+      event.preventDefault();
+      save().then(function (answer) {
+        if (answer.status === 200) { deploy.submit(); } else { edits.leaving = false; }
       });
     });
   }
@@ -112,12 +132,21 @@
       container.setAttribute('data-state', 'error');
       return;
     }
-    modeler = new window.DmnJS({ container: container });
+    edits = new window.DraftEdits(config, {
+      showStatus: showStatus,
+      currentXml: function () { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); }
+    });
+    edits.restore();
+    edits.bind();
+    modeler = new window.DmnJS({ container: container, common: { additionalModules: window.dmnTranslateModules || [] } });
     window.adminDmn = modeler;
+    modeler.on('views.changed', watchActiveViewer);
     modeler.importXML(config.sources[config.file]).then(openFirstTable).then(function () {
       viewTabs();
+      watchActiveViewer();
       byId('btn-save').addEventListener('click', function () { save(); });
       byId('btn-validate').addEventListener('click', function () { validate(); });
+      bindDeploy();
       showProblems(config.problems || {});
       container.setAttribute('data-revision', String(config.revision));
       container.setAttribute('data-state', 'ready');

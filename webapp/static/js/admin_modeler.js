@@ -38,6 +38,14 @@
         properties: [{ name: 'name', type: 'String', isAttr: true },
                      { name: 'value', type: 'String', isAttr: true }] },
       { name: 'CalledDecisionId', superClass: ['Element'],
+        properties: [{ name: 'value', type: 'String', isBody: true }] },
+      // scripts run before / after a task (SpiffWorkflow reads them): unknown types of a known
+      // namespace are dropped on export, so each one the diagrams use must be declared here
+      { name: 'PreScript', superClass: ['Element'],
+        properties: [{ name: 'value', type: 'String', isBody: true }] },
+      { name: 'PostScript', superClass: ['Element'],
+        properties: [{ name: 'value', type: 'String', isBody: true }] },
+      { name: 'InstructionsForEndUser', superClass: ['Element'],
         properties: [{ name: 'value', type: 'String', isBody: true }] }
     ]
   };
@@ -46,7 +54,7 @@
   var BOUNDS = { text: 'length', textarea: 'length', integer: 'number', money: 'number', date: 'date' };
   var NUMBER = /^-?\d+(\.\d+)?$/;
 
-  var config, modeler, container, dirty = false, marked = [];
+  var config, modeler, container, edits, marked = [];  // edits: window.DraftEdits (admin_draft_edits.js)
   // The form_fields text the field list shows (it is not rebuilt under the cursor for our own
   // writes) and the fields of tasks switched back to a registered class (to switch back again).
   var shownFields = { id: null, text: null }, setAside = {};
@@ -628,12 +636,8 @@
 
   /* ---- server calls ---- */
 
-  function currentSources() {
-    return modeler.saveXML({ format: true }).then(function (result) {
-      var sources = Object.assign({}, config.sources);
-      sources[config.file] = result.xml;
-      return sources;
-    });
+  function currentSources() {  // every file: this one as drawn, the others with their kept edits
+    return edits.sources();
   }
 
   function post(url, body) {
@@ -652,11 +656,10 @@
     return currentSources().then(function (sources) {
       return post(config.urls.save, { sources: sources, revision: config.revision }).then(function (answer) {
         if (answer.status === 200) {
-          config.sources = sources;
+          edits.saved(sources);
           config.revision = answer.data.revision;
           container.setAttribute('data-revision', String(config.revision));
-          dirty = false;
-          showStatus(text('saved') + ' ' + config.revision, 'success');
+          showStatus(answer.data.unchanged ? text('unchanged') : text('saved') + ' ' + config.revision, 'success');
         } else if (answer.status === 409) {
           showStatus(answer.data.message || text('conflict'), 'danger');
           byId('modeler-status').setAttribute('data-conflict', 'true');
@@ -706,9 +709,12 @@
     var deploy = byId('deploy-form');
     if (deploy) {
       deploy.addEventListener('submit', function (event) {
-        if (!dirty) { return; }
+        edits.leaving = true;
+        if (!edits.dirty) { return; }
         event.preventDefault();
-        save().then(function (answer) { if (answer.status === 200) { deploy.submit(); } });
+        save().then(function (answer) {
+          if (answer.status === 200) { deploy.submit(); } else { edits.leaving = false; }
+        });
       });
     }
   }
@@ -722,6 +728,12 @@
       container.setAttribute('data-state', 'error');
       return;
     }
+    edits = new window.DraftEdits(config, {
+      showStatus: showStatus,
+      currentXml: function () { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); }
+    });
+    edits.restore();
+    edits.bind();
     modeler = new window.BpmnJS({ container: container, moddleExtensions: { spiffworkflow: SPIFF_MODDLE } });
     window.adminModeler = modeler;
     modeler.setFormFields = setFormFields;
@@ -730,7 +742,7 @@
       modeler.get('canvas').zoom('fit-viewport', 'auto');
       modeler.on('selection.changed', function () { showPanel(selected()); });
       modeler.on('commandStack.changed', function () {
-        dirty = true;
+        edits.changed();
         var element = selected();  // a user task added, removed or renamed elsewhere: offer the list anew
         if (element && element.type === 'bpmn:UserTask') { showFourEyes(element.businessObject); }
       });
