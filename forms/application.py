@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.widgets import HiddenInput
 
 from models import Bank, db
 
@@ -33,11 +34,22 @@ LOAN_KIND_CHOICES = [
 CHOOSE = ("", _l("— choose —"))
 
 
+class TypedOrChosen:
+    """The household picked in the look-up (``household_id``, its masked ID shown) needs no typed ID."""
+
+    def __call__(self, form, field) -> None:
+        if form.household_id.data:
+            field.errors[:] = []
+            raise StopValidation()
+
+
 class RegisterApplicationForm(DataForm):
     """A household's application: who, which bank, how much, how long, for what."""
 
+    household_id = IntegerField(widget=HiddenInput(), validators=[Optional()])  # picked in the look-up (户查询)
     id_number = StringField(_l("Applicant's resident ID"), filters=[compact_resident_id],
-                            validators=[DataRequired(REQUIRED), ResidentId()])
+                            validators=[TypedOrChosen(), DataRequired(REQUIRED), ResidentId()],
+                            description=_l("Type the name or the last digits of the ID to look the household up."))
     bank = ChoiceField(_l("Bank"), validators=[InputRequired(REQUIRED)])
     amount = DecimalField(_l("Amount (yuan)"), places=2,
                           validators=[InputRequired(REQUIRED), MaxDecimals(2), Positive(), FitsStorage(FitsStorage.MONEY)])
@@ -54,3 +66,10 @@ class RegisterApplicationForm(DataForm):
         super().__init__(*args, **kwargs)
         banks = db.session.execute(sa.select(Bank.code, Bank.name).order_by(Bank.id)).all()
         self.bank.choices = as_choices([CHOOSE, *((code, name) for code, name in banks)])
+
+
+class WithdrawApplicationForm(DataForm):
+    """撤回申请: the household withdrew its application; the clerk records why."""
+
+    reason = TextAreaField(_l("Why the household withdrew"), validators=[
+        DataRequired(REQUIRED), Length(max=500, message=_l("At most %(max)d characters."))])

@@ -18,10 +18,11 @@ from .organisation import Bank, Township, User
 LOAN_KINDS = ("new", "additional", "renewal")  # 新增, 追加, 续贷
 LOAN_STATUSES = (
     "submitted", "approved", "active", "extended", "overdue", "recovering",
-    "closed", "written_off", "rejected", "withdrawn",
+    "closed", "written_off", "rejected", "withdrawn", "declined",
 )
 OPEN_STATUSES = ("submitted", "approved", "active", "extended", "overdue", "recovering")
 OUTSTANDING_STATUSES = ("active", "extended", "overdue", "recovering")
+NOT_LENT_STATUSES = ("rejected", "withdrawn", "declined")  # ended before any money was lent
 GRADES = ("AAA", "AA", "A", "B")
 RISK_CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")  # 正常 关注 次级 可疑 损失
 

@@ -1,4 +1,5 @@
-"""Task pages: register an application, and the one page of every user task of every process.
+"""Task pages: register an application (with the household look-up, 户查询), withdraw one (撤回), and
+the one page of every user task of every process.
 
 ``/tasks/<id>`` asks the access authority (``workflows.tasks.access``) what the user may do, shows
 the facts panel of the task's process beside its form (a registered WTForms class or the fields
@@ -6,13 +7,17 @@ the diagram defines), and hands the validated form to the one completion service
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES, RegisterApplicationForm, task_form_class
+from forms.application import WithdrawApplicationForm
 from forms.prefill import prefill
-from workflows import loans, resident_id
+from workflows import loan_queries, loans, registration, resident_id
 from workflows.errors import (AlreadyCompletedError, ClaimedByColleagueError, ConcurrentUpdateError, DomainError,
                               ForbiddenError, PolicyViolationError, ProcessError)
 from workflows.tasks import access, facts, inbox, service
@@ -34,11 +39,46 @@ def new_application():
         return render_template("tasks/new_application.html", form=form, alerts=[]), 422 if form.errors else 200
     try:
         loan = loans.register_application(current_actor(), form.to_data())
-    except PolicyViolationError as exc:
+    except (PolicyViolationError, loans.OtherTownshipError) as exc:  # beside the field, the form kept
         alerts = attach_errors(form, exc.field_errors)
-        return render_template("tasks/new_application.html", form=form, alerts=alerts), 422
-    flash(_("Application #%(id)d registered and passed the policy check.", id=loan.id), "success")
+        return render_template("tasks/new_application.html", form=form, alerts=alerts), \
+            403 if isinstance(exc, ForbiddenError) else 422
+    flash(Markup('{} <a class="alert-link" href="{}" data-new-loan="{}">{}</a>').format(
+        _("Application #%(id)d registered and passed the policy check.", id=loan.id),
+        url_for("loans.show", loan_id=loan.id), loan.id, _("Open loan #%(id)d", id=loan.id)), "success")
     return redirect(next_url())
+
+
+@bp.get("/applications/households")
+@roles_required("township_clerk")
+def household_lookup():
+    """户查询: the listed households of the clerk's township matching ``q`` (name or ID tail), masked IDs."""
+    choices = registration.lookup_households(current_user, request.args.get("q", "")[:64])
+    return jsonify({"items": [choice.as_json() for choice in choices]})
+
+
+@bp.route("/loans/<int:loan_id>/withdraw", methods=["GET", "POST"])
+@roles_required("township_clerk")
+def withdraw_application(loan_id: int):
+    """撤回申请: a clerk of the loan's township records that the household withdrew, until disbursement."""
+    loan = loan_queries.loan_for(current_user, loan_id)
+    form = WithdrawApplicationForm()
+    page = functools.partial(render_template, "tasks/withdraw.html", loan=loan, form=form)
+    if not form.validate_on_submit():
+        return page(alerts=[], withdrawable=registration.may_withdraw(current_user, loan)), 422 if form.errors else 200
+    try:
+        registration.withdraw_application(current_actor(), loan.id, form.reason.data)
+    except (PolicyViolationError, ForbiddenError) as exc:
+        alerts = attach_errors(form, getattr(exc, "field_errors", {}) or {"__all__": list(exc.codes)})
+        return page(alerts=alerts, withdrawable=False), 403 if isinstance(exc, ForbiddenError) else 422
+    flash(_("Application #%(id)d withdrawn.", id=loan.id), "success")
+    return redirect(url_for("loans.show", loan_id=loan.id))
+
+
+@bp.app_template_global()
+def may_withdraw(loan) -> bool:
+    """Whether the loan page offers 撤回 to the signed-in user."""
+    return registration.may_withdraw(current_user, loan)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

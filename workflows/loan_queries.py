@@ -12,6 +12,8 @@ from math import ceil
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from models import (GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, HumanTaskState, Loan,
@@ -234,12 +236,18 @@ def diagram_state(loan_id: int) -> dict:
             continue
         if spiff_task.state == TaskState.COMPLETED:
             completed.setdefault(bpmn_id, None)
-        elif spiff_task.state & CURRENT_STATES:
+        elif spiff_task.state & CURRENT_STATES and not _listening(spiff_task):
             current.setdefault(bpmn_id, None)
     version = row.process_version
     return {"process_key": version.process_key, "version": version.version,
             "bpmn_xml": bpmn_source(version.sources, version.process_key),
             "completed": [i for i in completed if i not in current], "current": list(current)}
+
+
+def _listening(spiff_task) -> bool:
+    """A boundary event waiting for a message from outside (撤回, 结清) is no step the loan stands at."""
+    return (spiff_task.state == TaskState.WAITING and isinstance(spiff_task.task_spec, BoundaryEvent)
+            and isinstance(spiff_task.task_spec.event_definition, MessageEventDefinition))
 
 
 def bpmn_source(sources: dict[str, str], process_key: str) -> str:

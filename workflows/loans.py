@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from models import Bank, Loan, db
 
-from . import audit, clock, instances, policy, renewals
+from . import audit, clock, instances, policy, registration, renewals
 from .audit import Actor
 from .errors import ForbiddenError, PolicyViolationError
 from .permissions import in_scope
@@ -27,10 +27,29 @@ def application_subject(data: dict, *args, **kwargs) -> dict:
     fields = {"task_name": "register_application", "role": "township_clerk",
               "after": {"application": {k: data.get(k) for k in APPLICATION_FIELDS}}}
     try:
-        household = policy.household_for(data.get("id_number") or "")
+        household = applicant_household(data)
     except PolicyViolationError:
         return fields
     return {**fields, "household_id": household.id, "township_id": household.township_id}
+
+
+class OtherTownshipError(ForbiddenError):
+    """The household is listed in another township (HTTP 403, code ``household_other_township``).
+
+    The registration page shows it beside the ID field and keeps what the clerk typed."""
+
+    codes = ("household_other_township",)
+
+    def __init__(self):
+        self.field_errors = {"id_number": ["household_other_township"]}
+        super().__init__("the household belongs to another township")
+
+
+def applicant_household(data: dict):
+    """The household picked in the look-up (``household_id``) or named by its full resident ID."""
+    if data.get("household_id"):
+        return registration.chosen_household(int(data["household_id"]))
+    return policy.household_for(data.get("id_number") or "")
 
 
 @refusals.audited("register_application", application_subject)
@@ -42,15 +61,15 @@ def register_application(actor: Actor, data: dict) -> Loan:
     the ``attempt_refused`` audit event. A renewal (``kind = renewal``) is linked to the household's
     due loan (``renewals.renewable_loan``).
     """
-    household = policy.household_for(data["id_number"])
+    household = applicant_household(data)
     if not in_scope(actor.user, "township_clerk", household.township_id, None):
-        raise ForbiddenError("the household belongs to another township")
+        raise OtherTownshipError()
     bank = db.session.scalars(sa.select(Bank).where(Bank.code == data["bank"])).first()
     if bank is None:
         raise PolicyViolationError(["invalid"], {"bank": ["unknown_bank"]})
     previous = renewals.renewable_loan(household, clock.today()) if data.get("kind") == "renewal" else None
     actor = Actor(actor.user, "township_clerk", actor.ip_address)
-    form = {**{k: data[k] for k in APPLICATION_FIELDS}, "id_number": household.id_number}
+    form = {**{k: data.get(k) for k in APPLICATION_FIELDS}, "id_number": household.id_number}
     loan = Loan(household=household, township_id=household.township_id, bank=bank, status="submitted",
                 applicant_id_number=household.id_number, applied_on=clock.today(),
                 previous_loan_id=previous.id if previous else None,

@@ -17,7 +17,10 @@ from workflows.validation.shape import SHAPES, shape_problems
 
 LOAN, SUBSIDY, TOPUP = "microcredit_loan.bpmn", "interest_subsidy_settlement.bpmn", "risk_fund_topup.bpmn"
 KEYS = {LOAN: "microcredit_loan", SUBSIDY: "interest_subsidy_settlement", TOPUP: "risk_fund_topup"}
-APPROVE = re.compile(r'<bpmn:userTask id="approve_loan".*?</bpmn:userTask>\n', re.S)
+APPROVE = re.compile(r'<bpmn:userTask id="approve_loan".*?</bpmn:userTask>\n'
+                     r'|<bpmn:boundaryEvent id="withdrawn_at_approve_loan".*?</bpmn:boundaryEvent>\n'
+                     r'|<bpmn:sequenceFlow id="flow_withdrawn_at_approve_loan"[^>]*/>\n'
+                     r'|<bpmn:(flowNodeRef|incoming)>(withdrawn_at_approve_loan|flow_withdrawn_at_approve_loan)</bpmn:\1>', re.S)
 FIELDS = json.dumps([{"name": "compliance_ok", "label": {"zh": "合规结论"}, "type": "yesno", "required": True}],
                     ensure_ascii=False)
 
@@ -38,7 +41,7 @@ def without_approval() -> dict[str, str]:
                       'sourceRef="look_up_credit_line" targetRef="approval_decision"'),
                      ('<bpmn:sequenceFlow id="flow_to_approval_decision" sourceRef="approve_loan" '
                       'targetRef="approval_decision" />', ""))
-    return {**sources, LOAN: APPROVE.sub("", sources[LOAN], count=1)}
+    return {**sources, LOAN: APPROVE.sub("", sources[LOAN])}
 
 
 def around(flow: str, source: str, target: str) -> tuple[str, str]:
