@@ -186,7 +186,7 @@ def check_ratio(now: datetime | None = None):
     sweep): the fund's row is locked before the open top-up is looked for (``lock_fund``).
     """
     now = now or clock.now()
-    with clock.frozen(now):
+    with clock.held(now):
         fund = get_fund()
         if fund is None:
             return None
