@@ -146,7 +146,9 @@ def _paths() -> dict:
             "post": op("register_loan", "Register an application (township clerk); a policy refusal is 422 "
                         "with the rule codes and nothing is written",
                         wrapped("201", "registered", "loan", "Loan"),
-                        403, 422, body="LoanApplication", tag="loans"),
+                        403, 422, body="LoanApplication", tag="loans",
+                        description="403 `household_other_township` (with `errors.id_number`) for a household "
+                                    "listed in another township; 403 `forbidden` for anyone but a township clerk."),
         },
         "/loans/{loan_id}": {"get": op("get_loan", "One loan", answer("200", "the loan", "Loan"), 404,
                                         params=[LOAN_ID], tag="loans")},
