@@ -16,25 +16,14 @@ from workflows.masking import masked_json
 
 from .auth import current_actor, roles_required
 from .errors import HTTP_MESSAGES
-from .loans import ACTIONS as LOAN_ACTIONS
+from .labels import LabelMap
 from .template_helpers import task_title
 
 bp = Blueprint("audit_review", __name__, url_prefix="/audit")
 REVIEWERS = ("supervisor", "admin")
 
-ACTIONS = {
-    **LOAN_ACTIONS, "login": _l("Signed in"), "logout": _l("Signed out"), "login_failed": _l("Failed sign-in"),
-    "user_created": _l("User created"), "user_updated": _l("User changed"), "process_deployed": _l("Process deployed"),
-    "draft_saved": _l("Draft saved"), "instance_migrated": _l("Instance migrated"),
-    "policy_setting_added": _l("Policy setting added"), "lpr_published": _l("LPR published"),
-    "household_registered": _l("Household registered"), "api_token_issued": _l("API token issued"),
-}
-RULE_TITLES = {
-    "four_eyes": _l("Four eyes broken: one user did both steps"),
-    "outside_scope": _l("Acted outside the user's township or bank"),
-    "too_fast": _l("Approved faster than the minimum review time"),
-    "rate_over_cap": _l("Rate above the cap"),
-}
+ACTIONS = LabelMap("action")  # the label catalogue
+RULE_TITLES = LabelMap("finding")
 EXPORT_HEADERS = {
     "id": _l("Event"), "occurred_at": _l("Time (Beijing)"), "action": _l("Action"), "task_name": _l("Step"),
     "actor_name": _l("Username"), "actor_display_name": _l("Name"), "actor_role": _l("Role"),

@@ -7,44 +7,27 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import sqlalchemy as sa
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from forms import LOAN_KIND_CHOICES, PURPOSE_CATEGORIES
 from forms.repayment import RepaymentForm
-from models import GRADES, LOAN_STATUSES, OUTSTANDING_STATUSES, Loan
+from models import GRADES, LOAN_STATUSES, OUTSTANDING_STATUSES, Bank, Loan, db
 from workflows import clock, loan_queries, repayments, resident_id
 from workflows.tasks import access
 from workflows.tasks.access import Purpose
 
+from . import labels
 from .auth import current_actor, roles_required
+from .labels import LabelMap
 from .template_helpers import money, status_name, task_title
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
-ACTIONS = {
-    "loan_registered": _l("Application registered"),
-    "task_completed": _l("Step completed"),
-    "task_claimed": _l("Task claimed"),
-    "task_unclaimed": _l("Task released"),
-    "task_reassigned": _l("Task handed over"),
-    "repayment_recorded": _l("Repayment recorded"),
-}
-FIELD_LABELS = {
-    "status": _l("Status"), "amount": _l("Amount applied for"), "grade": _l("Credit grade"),
-    "credit_line": _l("Credit line"), "recommended_amount": _l("Recommended amount"),
-    "recommended_term_months": _l("Recommended term (months)"), "approved_amount": _l("Approved amount"),
-    "approved_term_months": _l("Approved term (months)"), "annual_rate": _l("Annual rate (%)"),
-    "disbursed_on": _l("Disbursed on"), "maturity_date": _l("Maturity date"),
-    "principal_outstanding": _l("Principal outstanding"), "id_number": _l("Resident ID number"),
-    "bank": _l("Bank"), "term_months": _l("Term (months)"), "purpose_category": _l("Purpose category"),
-    "purpose": _l("Purpose"), "kind": _l("Loan kind"), "eligible": _l("Eligible"),
-    "eligibility_note": _l("Eligibility note"), "investigation_report": _l("Investigation report"),
-    "decision": _l("Decision"), "approval_comment": _l("Approval comment"),
-    "contract_number": _l("Contract number"), "account_number": _l("Account number"), "": _l("Value"),
-    "paid_on": _l("Paid on"), "principal": _l("Principal"), "interest": _l("Interest"),
-    "penalty_interest": _l("Penalty interest"),
-}
+ACTIONS = LabelMap("action")  # audit actions and history field names: the label catalogue
+FIELD_LABELS = LabelMap("field")
 VALUE_LABELS = {
     "purpose_category": dict(PURPOSE_CATEGORIES), "kind": dict(LOAN_KIND_CHOICES),
     "decision": {"approve": _l("Approve"), "reject": _l("Reject"), "return": _l("Return for more investigation")},
@@ -55,7 +38,7 @@ MONEY_KEYS = frozenset({"amount", "credit_line", "recommended_amount", "approved
 
 
 def field_label(key: str) -> str:
-    return str(FIELD_LABELS.get(key, key))
+    return labels.field_label(key)
 
 
 def field_value(key: str, value) -> str:
@@ -68,7 +51,16 @@ def field_value(key: str, value) -> str:
         return status_name(str(value))
     if key in MONEY_KEYS:
         return money(value)
-    return str(VALUE_LABELS.get(key, {}).get(value, value))
+    if key == "bank":
+        return _bank_name(str(value))
+    if value in VALUE_LABELS.get(key, {}):
+        return str(VALUE_LABELS[key][value])
+    return labels.field_choice(key, value) or str(value)
+
+
+def _bank_name(code: str) -> str:
+    bank = db.session.scalars(sa.select(Bank).filter_by(code=code)).first()
+    return bank.name if bank else code
 
 
 def list_url(**changes) -> str:

@@ -64,6 +64,10 @@ VALUES = {
                    "substandard": _l("Substandard"), "doubtful": _l("Doubtful"), "loss": _l("Loss")},
 }
 
+# The five classes on the usual normal → loss scale: green, amber, orange, red, dark red.
+RISK_CLASS_COLOURS = {"normal": "#198754", "special_mention": "#ffc107", "substandard": "#fd7e14",
+                      "doubtful": "#dc3545", "loss": "#6a040f"}
+
 
 def label(key: str) -> str:
     return str(LABELS.get(key, key))
@@ -85,10 +89,11 @@ def shown_rows(result: reports.ReportResult) -> list[list]:
 
 
 def chart_data(name: str, result: reports.ReportResult) -> dict:
-    labels = result.chart.get("labels", [])
+    labels, colours = result.chart.get("labels", []), None
     if labels == list(RISK_CLASSES):
         labels = [str(VALUES["risk_class"][code]) for code in labels]
-    return {"kind": reports.REPORTS[name].chart, "labels": labels,
+        colours = [RISK_CLASS_COLOURS[code] for code in RISK_CLASSES]
+    return {"kind": reports.REPORTS[name].chart, "labels": labels, "colours": colours,
             "datasets": [{"label": label(key), "data": [float(v) for v in values]}
                          for key, values in result.chart.get("series", {}).items()]}
 

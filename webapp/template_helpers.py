@@ -7,48 +7,13 @@ from decimal import Decimal
 from babel import support
 from flask import Flask, url_for
 from flask_babel import Domain, format_datetime, get_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
+from . import labels
 from .extensions import babel
 from .rule_messages import rule_message
 
-ROLE_NAMES = {
-    "township_clerk": _l("Township clerk"),
-    "rural_bureau": _l("District rural revitalisation bureau"),
-    "bank_officer": _l("Bank account manager"),
-    "bank_approver": _l("Bank approver"),
-    "finance_bureau": _l("District finance bureau"),
-    "supervisor": _l("Supervisor / financial affairs centre"),
-    "admin": _l("System administrator"),
-}
-STATUS_NAMES = {
-    "submitted": _l("Submitted"),
-    "approved": _l("Approved"),
-    "active": _l("Disbursed"),
-    "extended": _l("Extended"),
-    "overdue": _l("Overdue"),
-    "recovering": _l("In recovery"),
-    "closed": _l("Repaid"),
-    "written_off": _l("Written off"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-}
-# English names of the BPMN tasks and processes (the diagrams' own names are Chinese); unknown kinds
-# show the diagram's own name.
-TASK_TITLES = {
-    "register_application": _l("Register application"),
-    "confirm_eligibility": _l("Confirm eligibility"),
-    "investigate_credit": _l("Pre-loan investigation and rating"),
-    "approve_loan": _l("Loan approval"),
-    "disburse_loan": _l("Contract and disbursement"),
-}
-PROCESS_TITLES = {
-    "microcredit_loan": _l("Microcredit loan"),
-    "post_loan": _l("Post-loan management"),
-    "risk_fund_topup": _l("Risk compensation fund top-up"),
-    "interest_subsidy_settlement": _l("Interest subsidy settlement"),
-}
+# Role, status, task and process names come from the label catalogue (labels.py).
 LOCAL_DT_PATTERN = "yyyy-MM-dd HH:mm"
 
 
@@ -68,7 +33,10 @@ class CatalogueDomain(Domain):
             names = [str(locale), "_".join(p for p in (locale.language, locale.territory) if p)]
             translations = support.Translations()
             for dirname in self.translation_directories:
-                translations.merge(support.Translations.load(dirname, names, self.domain[0]))
+                loaded = support.Translations.load(dirname, names, self.domain[0])
+                if isinstance(loaded, support.Translations) and not translations.files:
+                    translations.plural = loaded.plural  # the language's plural rule (Chinese: one form)
+                translations.merge(loaded)
             self.cache[key] = translations
         return self.cache[key]
 
@@ -96,6 +64,13 @@ def money(value: Decimal | int | str | None) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def figure(value):
+    """A key figure: an amount in yuan and fen (two decimals) with thousands separators, others as they are."""
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent == -2:
+        return money(value)
+    return value
+
+
 def local_dt(value: datetime | None) -> str:
     """An aware UTC instant as ``2026-11-27 14:05`` in Asia/Shanghai (the configured time zone)."""
     if value is None:
@@ -104,24 +79,35 @@ def local_dt(value: datetime | None) -> str:
 
 
 def role_name(code: str) -> str:
-    return str(ROLE_NAMES.get(code, code))
+    return labels.label("role", code)
 
 
 def status_name(code: str) -> str:
-    return str(STATUS_NAMES.get(code, code))
+    return labels.label("status", code)
 
 
 def task_title(name: str, fallback: str | None = None) -> str:
-    return str(TASK_TITLES[name]) if name in TASK_TITLES else (fallback or name)
+    """The task's name from the catalogue; a task only a new diagram knows shows the diagram's own name."""
+    return labels.label("task", name, fallback)
 
 
 def process_title(key: str) -> str:
-    return str(PROCESS_TITLES.get(key, key))
+    return labels.label("process", key)
+
+
+def label(kind: str, code: str) -> str:
+    return labels.label(kind, code)
+
+
+def lane_labels() -> dict[str, str]:
+    """Role code → the name shown on a diagram's lane (the lane keeps the code for the engine)."""
+    return {code: labels.label("role", code) for code in labels.ROLES}
 
 
 def register_template_helpers(app: Flask) -> None:
     babel.domain_instance = CatalogueDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    for func in (nav_url, html_lang, task_title, process_title):
+    for func in (nav_url, html_lang, task_title, process_title, label, lane_labels, labels.setting_label,
+                 labels.setting_value):
         app.add_template_global(func)
-    for func in (money, local_dt, role_name, status_name, rule_message):
+    for func in (money, figure, local_dt, role_name, status_name, rule_message, labels.finding_detail):
         app.add_template_filter(func)

@@ -66,9 +66,10 @@ def page(browser):
     context.close()
 
 
-def login(browser, base: str, username: str):
-    """A fresh browser context signed in through the real login page."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+def login(browser, base: str, username: str, **context_options):
+    """A fresh browser context signed in through the real login page (``context_options``: e.g. a viewport)."""
+    options = {"locale": "zh-CN", "viewport": {"width": 1400, "height": 900}, **context_options}
+    context = browser.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(f"{base}/login")

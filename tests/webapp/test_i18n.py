@@ -20,7 +20,8 @@ POLICY_NOTE = ROOT / "docs" / "policy.md"  # its section "Rule codes": one table
 LOAN_POLICY_DMN = ROOT / "workflows" / "bpmn" / "loan_policy.dmn"
 POLICY_CODES = ("not_registered", "removed_from_list", "age_out_of_range", "bad_credit", "not_rated",
                 "dishonest_debtor", "amount_over_cap", "total_over_cap", "term_over_cap", "rate_over_cap",
-                "purpose_not_productive", "extension_limit")
+                "purpose_not_productive", "extension_limit", "extension_after_maturity", "extension_risk_class",
+                "extension_too_long")
 OTHER_CODES = ("four_eyes", "invalid_id_number", "unknown_bank", "before_approval", "already_completed", "stale",
                "forbidden", "invalid")
 

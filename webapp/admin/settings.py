@@ -8,13 +8,14 @@ from forms.admin import LprPublicationForm, PolicySettingForm
 from workflows import policy_admin
 from workflows.errors import PolicyViolationError
 
+from .. import labels
 from .blueprint import bp
 from .common import admin_actor, put_refusal
 
 
 def _setting_choices() -> list[tuple[str, str]]:
     histories = policy_admin.setting_histories()
-    return [(h.key, f"{h.key} · {h.label}" if h.label else h.key) for h in histories]
+    return [(h.key, f"{labels.setting_label(h.key)} ({h.key})") for h in histories]
 
 
 @bp.route("/settings", methods=["GET", "POST"])

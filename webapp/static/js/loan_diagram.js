@@ -29,7 +29,23 @@
     }
   }
 
+  var BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
+
+  /* Lanes are named by role code (what the engine reads); show each by the name a person reads. */
+  function withLaneLabels(xml, labels) {
+    var doc = new DOMParser().parseFromString(xml, 'application/xml');
+    var lanes = doc.getElementsByTagNameNS(BPMN_NS, 'lane');
+    for (var i = 0; i < lanes.length; i++) {
+      var code = lanes[i].getAttribute('name');
+      if (labels[code]) {
+        lanes[i].setAttribute('name', labels[code]);
+      }
+    }
+    return new XMLSerializer().serializeToString(doc);
+  }
+
   function render(container) {
+    var labels = JSON.parse(container.getAttribute('data-lane-labels') || '{}');
     var viewer = new window.BpmnJS({ container: container });
     fetch(container.getAttribute('data-diagram-url'), {
       credentials: 'same-origin',
@@ -40,7 +56,7 @@
       }
       return response.json();
     }).then(function (state) {
-      return viewer.importXML(state.bpmn_xml).then(function () {
+      return viewer.importXML(withLaneLabels(state.bpmn_xml, labels)).then(function () {
         var canvas = viewer.get('canvas');
         var registry = viewer.get('elementRegistry');
         canvas.zoom('fit-viewport', 'auto');

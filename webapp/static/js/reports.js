@@ -5,7 +5,8 @@
 
   function datasets(data) {
     return data.datasets.map(function (set, index) {
-      var colour = data.kind === "doughnut" ? COLOURS.slice(0, set.data.length) : COLOURS[index % COLOURS.length];
+      var colour = data.colours || (data.kind === "doughnut" ? COLOURS.slice(0, set.data.length)
+        : COLOURS[index % COLOURS.length]);
       return { label: set.label, data: set.data, backgroundColor: colour, borderColor: colour };
     });
   }
