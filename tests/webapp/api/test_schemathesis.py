@@ -44,12 +44,20 @@ BEYOND_THE_SCHEMA = {  # operation: the fields a rule may refuse valid data on (
     "POST /loans/{loan_id}/repayments": None,  # what the loan owes
     "POST /processes/{process_key}/drafts": None,  # the diagrams validate
     "POST /processes/{process_key}/drafts/{draft_id}/deploy": None,
+    "POST /loans/{loan_id}/comments": {"task_id"},  # a task of this loan
+    "POST /tasks/{task_id}/attachments": None,  # the file's content, size and type
+    "PUT /clock": {"business_date"},  # settable on a demo or test database only (business_date_not_settable)
+    "POST /users": None,  # a free user name, a role, the scope the roles ask for (user_scope_mismatch)
+    "PATCH /users/{user_id}": None,  # the scope the roles ask for; one's own admin role stays
+    "POST /users/{user_id}/deactivate": None,  # not oneself (cannot_deactivate_self)
+    "POST /users/{user_id}/delegations": None,  # a colleague of the role and place, a period not over
 }
 OTHER_ROLES = [  # operations that answer more than 403 only to roles other than admin and clerk
     ("bureau", "POST /households"), ("bureau", "GET /households"), ("supervisor", "GET /audit"),
     ("supervisor", "GET /audit/findings"), ("supervisor", "GET /reports/{name}"), ("officer_rcb", "GET /tasks"),
     ("officer_rcb", "POST /loans/{loan_id}/repayments"), ("officer_rcb", "POST /tasks/{task_id}/complete"),
     ("finance", "POST /tasks/{task_id}/claim"), ("finance", "GET /tasks/{task_id}"),
+    ("officer_rcb", "POST /tasks/{task_id}/attachments"),
 ]
 
 
