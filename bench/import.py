@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 
 from models import Household, db  # noqa: E402
 from webapp import create_app  # noqa: E402
-from workflows import accounts, demo_data, resident_id  # noqa: E402
+from workflows import accounts, resident_id  # noqa: E402
 from workflows.audit import Actor  # noqa: E402
 from workflows.imports import households  # noqa: E402
+from workflows.simulation import world as simulated_world  # noqa: E402
 
 HEADER = ["身份证号", "户主姓名", "镇乡街道", "村社区", "类别", "是否出列", "出列原因"]
 PLACES = [("汉丰街道", "东河村"), ("汉丰街道", "滨湖社区"), ("dade", "大德村"), ("大德镇", "dade_2"), ("赵家街道", "")]
@@ -61,7 +62,7 @@ def run(path: Path, database: Path) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
     with app.app_context():
         db.create_all()
-        demo_data._places()
+        simulated_world.ensure_places()
         bureau = accounts.create_user("bureau", "Bench-2026!", ["rural_bureau"])
         db.session.commit()
         data, actor = path.read_bytes(), Actor(bureau, None, "127.0.0.1")

@@ -31,6 +31,7 @@ def test_good_input_gives_the_typed_task_data(english):
     assert form.to_data() == {
         "id_number": "500234198006151002", "bank": "cqrcb", "amount": Decimal("50000"), "term_months": 12,
         "purpose_category": "breeding", "purpose": "养殖生猪", "kind": "new",
+        "household_id": None,  # typed, not picked from the look-up
     }
 
 

@@ -43,7 +43,8 @@ def test_fields_are_described_for_the_api(app, world):
         described = {d["name"]: d for d in describe_fields(RegisterApplicationForm(meta={"csrf": False}))}
         approve = {d["name"]: d for d in describe_fields(ApproveLoanForm(meta={"csrf": False}))}
         eligible = describe_fields(ConfirmEligibilityForm(meta={"csrf": False}))[0]
-    assert list(described) == ["id_number", "bank", "amount", "term_months", "purpose_category", "purpose", "kind"]
+    assert list(described) == ["household_id", "id_number", "bank", "amount", "term_months", "purpose_category",
+                               "purpose", "kind"]
     assert described["bank"] == {"name": "bank", "type": "choice", "required": True, "choices": ["cqrcb", "psbc"],
                                  "label": "承贷银行"}
     assert described["amount"] == {"name": "amount", "type": "decimal", "required": True, "choices": None,

@@ -40,7 +40,7 @@ def test_the_data_is_typed_as_the_services_expect(english):
     assert submit(ConfirmEligibilityForm).to_data() == {"eligible": True, "eligibility_note": "核实在册"}
     assert submit(InvestigateCreditForm).to_data() == {
         "grade": "AA", "recommended_amount": Decimal("20000"), "recommended_term_months": 12,
-        "investigation_report": "有养殖经验"}
+        "investigation_report": "有养殖经验", "investigation_decision": "proceed"}
     assert submit(ApproveLoanForm).to_data() == {
         "decision": "approve", "approved_amount": Decimal("20000.00"), "approved_term_months": 12,
         "annual_rate": Decimal("3.45"), "approval_comment": None}
