@@ -10,6 +10,7 @@ are third-party drawings (the page labels each figure, or shows a table beside i
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -49,7 +50,12 @@ def _violations(page) -> list[dict]:
 
 
 def _shoot(page, name: str) -> None:
-    """The page at both sizes, as 64-colour PNGs (a third of the size, still sharp: they are committed)."""
+    """The page at both sizes, as 64-colour PNGs (a third of the size, still sharp: they are committed).
+
+    Only with ``UPDATE_SCREENSHOTS=1`` (``UPDATE_SCREENSHOTS=1 make test``): an ordinary run leaves the
+    committed pictures alone, so a test run never changes the checkout."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         path = SCREENSHOTS / f"page_{name}_{size}.png"
