@@ -117,9 +117,24 @@ SETTING_MESSAGES = {
 }
 
 
+# Messages whose number is the limit a rule of the deployed DMN table ``loan_policy`` compares against.
+DMN_MESSAGES = {
+    "amount_over_cap": _l("The loan amount is above the cap of %(limit)s yuan per loan (amount_over_cap)"),
+    "total_over_cap": _l("All loans of the household together would be above %(limit)s yuan (total_over_cap)"),
+    "term_over_cap": _l("The term is longer than %(limit)s months (term_over_cap)"),
+}
+
+
 def rule_message(code: str):
-    """The message for ``code``, its numbers read from the policy settings in force today; an unknown
-    code comes back as it is."""
+    """The message for ``code``, its numbers read from the policy settings in force today or from the
+    deployed DMN table; an unknown code comes back as it is."""
+    if code in DMN_MESSAGES:
+        try:
+            limit = policy.dmn_limit(code)
+        except RuntimeError:  # no application context: the fixed wording
+            limit = None
+        if limit is not None:
+            return str(DMN_MESSAGES[code]) % {"limit": _number(limit)}
     if code in SETTING_MESSAGES:
         message, keys = SETTING_MESSAGES[code]
         try:

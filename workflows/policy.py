@@ -5,6 +5,7 @@ and the ``policy_settings`` table; this module only reads them.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -92,3 +93,27 @@ def capped_share(amount: Decimal, household_id: int, loan_id: int, cap: Decimal,
         )
     )
     return max(Decimal("0.00"), min(amount, cap - Decimal(str(used))))
+
+
+def dmn_limit(code: str, process_key: str = "microcredit_loan", table: str = "loan_policy.dmn") -> Decimal | None:
+    """The number a DMN rule refusing with ``code`` compares against in the deployed table (``> 50000``
+    gives 50000), so a message names the limit the table really applies; ``None`` if none is found."""
+    from .instances import latest_version  # the engine integration imports this module
+    from .safe_xml import parse_xml
+
+    try:
+        source = latest_version(process_key).sources.get(table)
+    except Exception:  # noqa: BLE001 - not deployed yet: the message keeps its fixed wording
+        return None
+    if not source:
+        return None
+    root = parse_xml(source)
+    for rule in root.iter("{*}rule"):
+        outputs = [(entry.findtext("{*}text") or "").strip() for entry in rule.iter("{*}outputEntry")]
+        if f'"{code}"' not in outputs:
+            continue
+        for entry in rule.iter("{*}inputEntry"):
+            match = re.fullmatch(r"\s*[<>]=?\s*(\d+(?:\.\d+)?)\s*", entry.findtext("{*}text") or "")
+            if match:
+                return Decimal(match.group(1))
+    return None
