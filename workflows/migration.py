@@ -213,12 +213,14 @@ def migrate(actor: Actor, instance_ids: list[int], target_version_id: int) -> li
     for instance_id in instance_ids:
         check, loaded = _check(db.session.get(ProcessInstance, instance_id), instance_id, target)
         if loaded is not None:
-            _move(actor, loaded, target)
+            move_instance(actor, loaded, target)
         results.append(check)
     return results
 
 
-def _move(actor: Actor, loaded: instances.LoadedInstance, target: ProcessVersion) -> None:
+def move_instance(actor: Actor, loaded: instances.LoadedInstance, target: ProcessVersion) -> None:
+    """Move one instance onto ``target`` in the caller's transaction; the caller has checked that it may
+    (``migrate`` here, ``post_loan.upgrade`` for the post-loan restart)."""
     parsed, workflow, row = engine.SPECS.get(target), loaded.workflow, loaded.row
     before = row.process_version.version
     top, subprocesses = _diffs(workflow, parsed)

@@ -129,6 +129,6 @@ def upgrade_running(actor: Actor = SYSTEM) -> dict[str, int]:
             restart(row, part, actor)
             counts["restarted"] += 1
         elif migration.plan_migration([row.id], target.id)[0].ok:
-            migration._move(actor, instances.load(row.id), target)  # its one-instance step, the checks done
+            migration.move_instance(actor, instances.load(row.id), target)  # the checks done above
             counts["migrated"] += 1
     return counts
