@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from models import db
 from webapp import create_app
-from workflows import accounts
+from workflows import accounts, clock
 
 from .factories import PASSWORD, World, build_world
 
@@ -62,6 +62,15 @@ def _empty_all_tables() -> None:
             return
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clock_left_as_found():
+    """No test leaves the clock frozen or held: a leaked block moved every later test's today
+    (two threads each freezing the clock once ended out of order and left 2024-03-20 behind)."""
+    assert not clock.is_overridden(), "a frozen/held clock block was open before this test"
+    yield
+    assert not clock.is_overridden(), "this test left a frozen/held clock block open"
 
 
 @pytest.fixture

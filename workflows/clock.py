@@ -11,6 +11,10 @@ calendar day in Asia/Shanghai. Two clocks, and what moves each:
 * ``wall_now()``, **wall time**: what must never move with the business date (API token expiry,
   sign-in throttle and locks, session idle time, audit timestamps). Only ``frozen`` moves it.
 
+``frozen`` is process-wide (a test freezes the threads it starts too); ``held`` belongs to the thread
+that holds it (two web requests or two sweeps never see each other's). Each block removes its own
+entry when it ends, whatever the order blocks end in, so threads ending out of order leak nothing.
+
 The stored date is read at most once per database session (a request, or one sweep of the timer
 worker: ``forget()`` starts afresh) and kept in ``session.info``; ``workflows.business_date`` forgets
 it whenever it changes it, so this process sees a change at once, other processes on their next
@@ -19,6 +23,8 @@ stored date counts as not set.
 """
 from __future__ import annotations
 
+import itertools
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from weakref import WeakKeyDictionary
@@ -29,20 +35,24 @@ from flask import has_app_context
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 CACHE_KEY = "business_date"
-_wall_at: datetime | None = None  # set by frozen()
-_business_at: datetime | None = None  # set by frozen() and held(); the innermost block wins
+_order = itertools.count()  # the block entered last is innermost
+_frozen: list[tuple[int, datetime]] = []  # process-wide: (order, instant) of each open frozen() block
+_lock = threading.Lock()
+_held = threading.local()  # per thread: .blocks, a list of (order, instant) of its open held() blocks
 _table_seen: WeakKeyDictionary = WeakKeyDictionary()  # engines known to have the business_clock table
 
 
 def wall_now() -> datetime:
     """The real instant (UTC, aware), or the frozen one: never the business date."""
-    return _wall_at if _wall_at is not None else datetime.now(timezone.utc)
+    frozen_at = _innermost(_frozen)
+    return frozen_at[1] if frozen_at is not None else datetime.now(timezone.utc)
 
 
 def now() -> datetime:
     """The business instant (UTC, aware): frozen or held; else the stored date at the wall's time of day; else the wall."""
-    if _business_at is not None:
-        return _business_at
+    overridden = overridden_at()
+    if overridden is not None:
+        return overridden
     stored, wall = stored_date(), wall_now()
     return wall if stored is None else at_time_of_day(stored, wall)
 
@@ -107,26 +117,55 @@ def forget() -> None:
         db.session.info.pop(CACHE_KEY, None)
 
 
+def overridden_at() -> datetime | None:
+    """The instant of the innermost open ``frozen``/``held`` block this thread sees, or ``None``."""
+    frozen_at, held_at = _innermost(_frozen), _innermost(_held_blocks())
+    if frozen_at is None or held_at is None:
+        block = frozen_at or held_at
+    else:
+        block = max(frozen_at, held_at)
+    return None if block is None else block[1]
+
+
+def _held_blocks() -> list[tuple[int, datetime]]:
+    if not hasattr(_held, "blocks"):
+        _held.blocks = []
+    return _held.blocks
+
+
+def _innermost(blocks: list[tuple[int, datetime]]) -> tuple[int, datetime] | None:
+    return blocks[-1] if blocks else None
+
+
 @contextmanager
-def frozen(at: datetime):
-    """Hold the whole clock, wall and business time, at ``at`` (aware) inside the block (tests)."""
-    global _wall_at, _business_at
-    previous, (_wall_at, _business_at) = (_wall_at, _business_at), (_utc(at), _utc(at))
+def _block(blocks: list[tuple[int, datetime]], at: datetime):
+    entry = (next(_order), _utc(at))
+    with _lock:
+        blocks.append(entry)
     try:
         yield
     finally:
-        _wall_at, _business_at = previous
+        with _lock:
+            blocks.remove(entry)  # its own entry, not "the previous value": out-of-order ends leak nothing
+
+
+@contextmanager
+def frozen(at: datetime):
+    """Hold the whole clock, wall and business time, at ``at`` (aware) inside the block, for every thread (tests)."""
+    with _block(_frozen, at):
+        yield
 
 
 @contextmanager
 def held(at: datetime):
-    """Hold business time at ``at`` (aware) inside the block; wall time runs on (the timer worker's sweep)."""
-    global _business_at
-    previous, _business_at = _business_at, _utc(at)
-    try:
+    """Hold this thread's business time at ``at`` (aware) inside the block; wall time runs on (a timer sweep)."""
+    with _block(_held_blocks(), at):
         yield
-    finally:
-        _business_at = previous
+
+
+def is_overridden() -> bool:
+    """Whether any frozen block is open, or a held block in this thread (tests check nothing is left open)."""
+    return bool(_frozen) or bool(_held_blocks())
 
 
 def _utc(at: datetime) -> datetime:
