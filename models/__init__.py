@@ -1,12 +1,13 @@
 """SQLAlchemy models. This package imports nothing of the project's other packages."""
 from .attachments import Attachment, Comment
-from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
+from .audit import GENESIS_HASH, PARTITIONS, AuditAnchor, AuditChainHead, AuditEvent, genesis_hash
 from .base import Base, Money, Rate, UtcDateTime, db, utcnow
 from .clock import BusinessClock
 from .delegation import Delegation
 from .household import CATEGORIES, Household
 from .loan import (GRADES, LOAN_KINDS, LOAN_STATUSES, NOT_LENT_STATUSES, OPEN_STATUSES, OUTSTANDING_STATUSES,
                    RISK_CLASSES, Loan)
+from .loan_history import LoanHistory
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
 from .process import HumanTask, HumanTaskState, ProcessInstance, ProcessVersion, TaskExclusion
@@ -14,10 +15,11 @@ from .security import SignInAttempt
 from . import credit, drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
-    "GENESIS_HASH", "AuditChainHead", "AuditEvent", "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
+    "GENESIS_HASH", "PARTITIONS", "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
+    "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
     "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
-    "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "ProcessInstance",
+    "LoanHistory", "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "ProcessInstance",
     "ProcessVersion", "TaskExclusion", "SignInAttempt", "BusinessClock", "Delegation",
     "Attachment", "Comment",
 ]

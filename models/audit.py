@@ -1,9 +1,12 @@
-"""The append-only, hash-chained audit trail (审计留痕).
+"""The append-only, hash-chained audit trail (审计留痕), in ``PARTITIONS`` chains, with anchors.
 
-Each row stores the hash of the row before it and its own hash over its content, so a changed
-or deleted row breaks the chain at a place ``audit verify`` can name. ``AuditChainHead`` is a
-single row every appender updates first: that serialises appenders on SQLite and PostgreSQL
-alike, so the chain never forks.
+Each event belongs to one partition's chain (``chain``) at a position (``chain_seq``, 1, 2, …) and
+stores the hash of the event before it in that chain and its own hash over its content, so a
+changed, deleted or moved event breaks its chain at a place ``audit verify`` can name.
+``AuditChainHead`` is one row per partition: a transaction that appends locks the one head of the
+partition it writes to, so writers of other partitions do not wait on it and a chain never forks.
+``AuditAnchor`` rows chain snapshots of every head: what catches a removed or rewritten chain tail.
+See docs/audit.md.
 """
 from __future__ import annotations
 
@@ -15,6 +18,13 @@ import sqlalchemy.orm as so
 from .base import Base, UtcDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
+PARTITIONS = 16  # a constant: an event's partition is fixed when written (docs/audit.md); raising it later is safe
+
+
+def genesis_hash(chain: int) -> str:
+    """What the first event of a partition links to: the partition's number as 64 hex digits
+    (partition 0's is ``GENESIS_HASH``, the single chain's from before partitions)."""
+    return f"{chain:064x}"
 
 
 class AuditEvent(Base):
@@ -26,8 +36,11 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_loan_time", "loan_id", "occurred_at"),
-                      sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name"))
+                      sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name"),
+                      sa.Index("ix_audit_events_chain_seq", "chain", "chain_seq", unique=True))
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    chain: so.Mapped[int]  # the partition (0 … PARTITIONS-1)
+    chain_seq: so.Mapped[int]  # the position in the partition's chain, from 1
     occurred_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, index=True)
     business_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
@@ -50,13 +63,30 @@ class AuditEvent(Base):
 
 
 class AuditChainHead(Base):
-    """The single row holding the chain's last hash; appenders lock it by updating it first."""
+    """A partition's head: the position and hash of its last event. A transaction locks it by updating it
+    first and writes it back before it commits."""
 
-    __tablename__ = "audit_chain_head"
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    __tablename__ = "audit_chain_heads"
+    chain: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    sequence: so.Mapped[int] = so.mapped_column(default=0)  # the last event's chain_seq (0: none yet)
+    last_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     last_event_id: so.Mapped[int | None]
-    last_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default=GENESIS_HASH)
-    sequence: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class AuditAnchor(Base):
+    """A snapshot of every partition's head, chained to the anchor before it (锚点).
+
+    ``heads`` is ``[[chain, sequence, last_hash], …]`` for every partition; ``hash`` covers the previous
+    anchor's hash, ``created_at`` and ``heads``. ``prev_hash`` is unique: two anchors written at once
+    cannot fork the anchor chain (the second fails).
+    """
+
+    __tablename__ = "audit_anchors"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime)
+    heads: so.Mapped[list] = so.mapped_column(sa.JSON)
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
 
 
 # Append-only on PostgreSQL: the database itself refuses UPDATE and DELETE on audit rows, whoever

@@ -1,4 +1,4 @@
-"""``flask --app webapp …`` commands: setup, seed-demo, users create/deactivate, audit verify, timers run,
+"""``flask --app webapp …`` commands: setup, seed-demo, users create/deactivate, audit verify/anchor, timers run,
 clock set/reset/show."""
 from __future__ import annotations
 
@@ -109,14 +109,29 @@ def deactivate_user_command(username) -> None:
 
 @audit_cli.command("verify")
 def verify_command() -> None:
-    """Walk the hash chain; exit 1 naming the first broken event if any row was changed or removed."""
+    """Walk every partition's chain, its head and the anchors; exit 1 naming each broken event and partition."""
     report = audit.verify()
     if report.ok:
-        click.echo(f"audit trail intact: {report.checked} events verified")
+        click.echo(f"audit trail intact: {report.checked} events verified, {report.anchors} anchors")
         return
     click.echo(f"audit trail BROKEN at event {report.broken_event_id}: {report.reason} "
-               f"({report.checked} events verified before it)", err=True)
+               f"({report.checked} events intact)", err=True)
+    for place in report.breaks[1:]:
+        click.echo(f"  also broken: {place}", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("anchor")
+def anchor_command() -> None:
+    """Chain a snapshot of every partition's head now; print the last anchor for an outside witness."""
+    written = audit.anchor()
+    db.session.commit()
+    last = written or audit.last_anchor()
+    if last is None:
+        click.echo("nothing to anchor: the audit trail is empty")
+        return
+    click.echo(f"anchor #{last.id} {last.created_at.isoformat()} {last.hash}"
+               + ("" if written else " (no event since: unchanged)"))
 
 
 timers_cli = AppGroup("timers", help="The timer worker.")

@@ -31,12 +31,12 @@ def previous_hash(event: AuditEvent) -> str:
 
 def record_as_before(action: str) -> AuditEvent:
     """An event appended as the previous code did: no business date, the previous hash."""
-    head = audit._lock_chain_head()
-    event = AuditEvent(action=action, occurred_at=at(2, 9), prev_hash=head.last_hash)
+    tail = audit._tail(None, None)  # this transaction's partition, locked
+    event = AuditEvent(action=action, occurred_at=at(2, 9), chain=tail.chain, chain_seq=tail.sequence + 1,
+                       prev_hash=tail.last_hash)
     event.hash = previous_hash(event)
     db.session.add(event)
-    db.session.flush()
-    head.last_event_id, head.last_hash = event.id, event.hash
+    tail.advance(event)
     db.session.commit()
     return event
 

@@ -1,0 +1,1 @@
+"""The partitioned audit trail: chains per partition, heads, anchors (docs/audit.md)."""
