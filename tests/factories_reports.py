@@ -5,8 +5,8 @@ by hand in the tests from the comments below.
 
 | loan | township | bank  | status      | disbursed  | approved | outstanding | notes                          |
 | L1   | hanfeng  | cqrcb | active      | 2026-01-10 | 30000    | 30000       | normal                         |
-| L2   | hanfeng  | psbc  | recovering  | 2025-06-01 | 50000    | 40000       | 100 days, substandard; 5000 repaid 2026-04-05 |
-| L3   | dade     | cqrcb | closed      | 2026-02-01 | 20000    | 0           | 20000 repaid 2026-04-10; recovered |
+| L2   | hanfeng  | psbc  | recovering  | 2025-06-01 | 50000    | 40000       | 100 days, substandard; 5000 repaid 2026-04-05 (45000 in Q1) |
+| L3   | dade     | cqrcb | closed      | 2026-02-01 | 20000    | 0           | 20000 repaid 2026-04-10 (active in Q1); recovered |
 | L4   | dade     | cqrcb | written_off | 2025-01-01 | 10000    | 8000        | compensated 2000 on 2026-02-15 |
 | L5   | hanfeng  | cqrcb | submitted   | —          | —        | —           | applied 2026-03-01             |
 | L6   | zhaojia  | psbc  | extended    | 2025-03-01 | 40000    | 40000       | 10 days, special mention, extended in Q1 |
@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Bank, Loan, PolicySetting, db
+from models import Bank, Loan, LoanHistory, PolicySetting, db
 from models.repayment import Repayment
 from models.risk_fund import RiskFundEntry
 from models.subsidy import SubsidyLine, SubsidySettlement
@@ -94,8 +94,22 @@ def build_portfolio() -> dict[str, Loan]:
     task_event(loans["L3"], "confirm_recovery", datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc))
     task_event(loans["L6"], "approve_extension", datetime(2026, 2, 1, 2, 0, tzinfo=timezone.utc))
     task_event(loans["L6"], "approve_extension", datetime(2025, 12, 1, 2, 0, tzinfo=timezone.utc))  # before Q1
+    _history_in_q1(loans)
     db.session.commit()
     return loans
+
+
+def _history_in_q1(loans: dict[str, Loan]) -> None:
+    """What the books said through Q1 (the loans' history from their disbursement): L2 had not yet
+    repaid its 5000 (45000), L3 not yet its 20000 (active); the other figures are today's."""
+    q1 = {"L2": ("45000", "recovering"), "L3": ("20000", "active")}
+    for name in ("L1", "L2", "L3", "L4", "L6"):
+        loan = loans[name]
+        balance, status = q1.get(name, (str(loan.principal_outstanding), loan.status))
+        db.session.add(LoanHistory(loan_id=loan.id, valid_from=loan.disbursed_on, balance=Decimal(balance),
+                                   days_past_due=loan.days_past_due, risk_class=loan.risk_class,
+                                   covered_principal=Decimal(balance), status=status,
+                                   township_id=loan.township_id, bank_id=loan.bank_id))
 
 
 def _fund(loans: dict[str, Loan]) -> None:

@@ -2,7 +2,8 @@
 
 Set-based: one query over every loan in an outstanding status with principal left, whatever their
 number, and one executemany UPDATE of those that change (with a count and three setting reads: the
-statements do not grow with the loans).
+statements do not grow with the loans), then the loans' history rows (``loan_history.record_changes``,
+three statements; with every loan it also catches up any change written outside the ORM).
 Each loan's days past due come from its repayment book, as ``money.repayment.days_past_due`` reads
 it (``repayments.owed(loan, day).days_past_due``), never from workflow state:
 
@@ -33,7 +34,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from models import OUTSTANDING_STATUSES, Loan, db
 from models.repayment import Repayment, RepaymentScheduleLine
 
-from . import policy
+from . import loan_history, policy
 from .money.risk_class import RISK_CLASSES
 
 THRESHOLD_KEYS = ("risk_threshold_substandard", "risk_threshold_doubtful", "risk_threshold_loss")
@@ -154,4 +155,5 @@ def recompute(day: date, loan_ids=None) -> OverdueReport:
             if isinstance(item, Loan) and item.id in changed:
                 db.session.expire(item, ["days_past_due", "risk_class", "status", "updated_at"])
     report.changed = len(changes)
+    loan_history.record_changes(loan_ids, day)  # set-based too: a fixed number of statements
     return report

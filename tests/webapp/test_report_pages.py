@@ -63,8 +63,8 @@ def test_the_page_shows_filters_table_and_chart_data(login, loans):
     data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
                       .group(1))
     assert data["kind"] == "doughnut" and data["labels"][0] == "正常"
-    assert data["datasets"][0]["data"] == [0.0, 40000.0, 40000.0, 0.0, 0.0]
-    assert "80,000.00" in html and "100.00%" in html
+    assert data["datasets"][0]["data"] == [0.0, 40000.0, 45000.0, 0.0, 0.0]  # as of 2026-03-31: L2 owed 45000
+    assert "85,000.00" in html and "100.00%" in html
     assert '<option value="psbc" selected>' in html
     assert "reports/overdue.xlsx?" in html
 

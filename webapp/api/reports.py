@@ -1,6 +1,7 @@
 """``GET /api/v1/reports/{name}``: the figures behind a report page, scoped like the pages.
 
-Same filters as the pages (``from``, ``to``, ``township``, ``bank``); money and percentages as decimal
+Same filters as the pages (``from``, ``to``, ``township``, ``bank``); the balance and overdue reports read
+their balances, days past due and risk classes as of ``to`` (``filters.as_of``); money and percentages as decimal
 strings, counts as integers. Readers: supervisor, finance and rural bureaus, township clerks and bank
 staff (403 for others); an unknown report name is 404.
 """
@@ -42,7 +43,8 @@ def report(name: str):
     return {
         "name": name, "title": reports.REPORTS[name].title, "chart_kind": reports.REPORTS[name].chart,
         "filters": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(),
-                    "township": filters.township, "bank": filters.bank},
+                    "township": filters.township, "bank": filters.bank,
+                    "as_of": filters.as_of.isoformat() if reports.REPORTS[name].as_of else None},
         "columns": [{"key": c.key, "kind": c.kind} for c in result.columns],
         "rows": [row_json(row) for row in result.rows], "totals": row_json(result.totals),
         "summary": {key: value_json(value) for key, value in result.summary.items()},
@@ -57,7 +59,9 @@ openapi.EXTRA_SCHEMAS["Report"] = obj(
     ["name", "title", "filters", "columns", "rows", "totals", "summary", "chart"],
     name=text(enum=list(reports.REPORTS)), title=text(), chart_kind=text(enum=["bar", "doughnut"]),
     filters=obj(["from", "to"], **{"from": text(format="date"), "to": text(format="date")},
-                township=text(True), bank=text(True)),
+                township=text(True), bank=text(True),
+                as_of={**text(True, format="date"), "description": "the day the balances, days past due and risk "
+                       "classes are read from the loan history (the end date `to`; null: the report has none)"}),
     columns=array(obj(["key", "kind"], key=text(), kind=text(enum=["text", "int", "money", "percent", "date"]))),
     rows=array(array(CELL)), totals={**array(CELL), "nullable": True},
     summary={"type": "object", "additionalProperties": CELL},
@@ -74,7 +78,8 @@ def _paths() -> dict:
         openapi.query("from", openapi.DAY, "first day of the period (default: 1 January of `to`'s year; the "
                       "weekly reports: six days before `to`); not after `to` and at most 3660 days before it "
                       "(else 422)"),
-        openapi.query("to", openapi.DAY, "last day of the period (default: today)"),
+        openapi.query("to", openapi.DAY, "last day of the period (default: today); the balance and overdue reports "
+                      "give the balances, days past due and risk classes as the books stood that day (`as_of`)"),
         openapi.query("township", openapi.code(openapi.TOWNSHIP)), openapi.query("bank", openapi.code(openapi.BANK)),
     ]
     return {"/reports/{name}": {"get": openapi.op(

@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from models import Bank, Household, Loan, PolicySetting, db
 
-from .. import audit, clock, policy, resident_id
+from .. import audit, clock, loan_history, policy, resident_id
 from ..audit import Actor
 from ..errors import ForbiddenError
 from ..unit_of_work import unit_of_work
@@ -164,12 +164,14 @@ def import_loans(actor: Actor, data: bytes, filename: str) -> ImportReport:
     report = check(data, filename, bank_of(officer))
     if not report.ok:
         raise ImportRefusedError(report)
-    today, started = clock.today(), 0
+    today, started, imported = clock.today(), 0, []
     for row in report.rows:
         loan = _create(officer, row.data)
         started += lifecycle.enter(officer, loan, row.data, today) is not None
         _record(officer, loan, row.data)
         report.notes[loan.status] = report.notes.get(loan.status, 0) + 1
+        imported.append(loan.id)
+    loan_history.record_opening(imported, today)  # their history before today, from the opening book
     report.notes["post_loan_started"] = started
     audit.record("loans_imported", officer, bank_id=officer.user.bank_id, comment=filename[:200] or None,
                  after={**report.counts, **report.notes, "sha256": report.sha256, "filename": filename})

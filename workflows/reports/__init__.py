@@ -14,10 +14,11 @@ from .base import REPORT_ROLES, Column, ReportDefinition, ReportFilters, ReportR
 
 WEEK = 7
 REPORTS: dict[str, ReportDefinition] = {
-    "balance_by_township": ReportDefinition("Loans and balance by township", portfolio.balance_by_township, "bar"),
-    "balance_by_bank": ReportDefinition("Loans and balance by bank", portfolio.balance_by_bank, "bar"),
+    "balance_by_township": ReportDefinition("Loans and balance by township", portfolio.balance_by_township, "bar",
+                                            as_of=True),
+    "balance_by_bank": ReportDefinition("Loans and balance by bank", portfolio.balance_by_bank, "bar", as_of=True),
     "household_rate": ReportDefinition("Household loan rate", households.household_rate, "bar"),
-    "overdue": ReportDefinition("Overdue loans and risk classes", risk.overdue, "doughnut"),
+    "overdue": ReportDefinition("Overdue loans and risk classes", risk.overdue, "doughnut", as_of=True),
     "extensions_recoveries": ReportDefinition("Extensions and recoveries", risk.extensions_recoveries, "bar"),
     "risk_fund": ReportDefinition("Risk fund coverage and compensation", finance.risk_fund_coverage, "bar"),
     "subsidy": ReportDefinition("Interest subsidy due, paid and passed on", finance.subsidy, "bar"),

@@ -66,6 +66,7 @@ class ReportFilters:
     date_to: date
     township: str | None = None
     bank: str | None = None
+    cursor: str | None = None  # a paged report's page (keyset cursor); the first page without one
 
     @classmethod
     def from_args(cls, args, default_days: int | None = None) -> ReportFilters:
@@ -96,12 +97,18 @@ class ReportFilters:
             raise FormInvalidError({"from": [f"the period is at most {MAX_RANGE_DAYS} days"]})
         township = (args.get("township") or "").strip()[:32] or None
         bank = (args.get("bank") or "").strip()[:32] or None
-        return cls(date_from, date_to, township, bank)
+        return cls(date_from, date_to, township, bank, (args.get("cursor") or "").strip() or None)
 
     def as_args(self) -> dict[str, str]:
         args = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
         args.update({k: v for k, v in (("township", self.township), ("bank", self.bank)) if v})
         return args
+
+    @property
+    def as_of(self) -> date:
+        """The day the point-in-time figures (balances, days past due, risk classes) are read from the loan
+        history (``loan_history.as_of``): the end date."""
+        return self.date_to
 
     @property
     def start_instant(self) -> datetime:
@@ -133,6 +140,8 @@ class ReportResult:
     totals: list | None = None
     chart: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    next_cursor: str | None = None  # a paged report (应贷未贷): the pages after and before this one
+    previous_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,7 @@ class ReportDefinition:
     function: Callable[[User, ReportFilters], ReportResult]
     chart: str  # "bar", "stacked_bar", "doughnut"
     default_days: int | None = None  # the default period length; None: the year to date
+    as_of: bool = False  # its balances, days past due and risk classes are the loan history's as of the end date
 
 
 def scoped_loans(user: User, filters: ReportFilters, model) -> sa.ColumnElement[bool]:

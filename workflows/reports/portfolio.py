@@ -2,13 +2,13 @@
 
 * **Disbursed in the period**: loans whose ``disbursed_on`` lies in the period, and their disbursed
   principal (``approved_amount``).
-* **Outstanding at the end date**: a loan disbursed on or before the end date that is outstanding or
-  closed today counts ``principal_outstanding`` plus the principal repaid after the end date (the
-  repayments are rolled back to the end date). Written-off loans are off the books and count nothing.
+* **Outstanding at the end date**: each loan's balance as the books said at the end date, from its
+  history (``loan_history.valid_on``): a loan in an outstanding status then counts its balance then. A
+  month-end report asked next month gives the month-end figures, whatever was recorded since.
+  Written-off loans are off the books and count nothing.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,12 +16,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import OUTSTANDING_STATUSES, Loan, User, db
-from models.repayment import Repayment
 
+from .. import loan_history
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, require_reader, scoped_loans, total_row, \
     townships
 
-BOOK_STATUSES = (*OUTSTANDING_STATUSES, "closed")
 COLUMNS = [Column("name", "text"), Column("disbursed_count"), Column("disbursed_amount", "money"),
            Column("outstanding_count"), Column("outstanding_principal", "money")]
 
@@ -43,36 +42,37 @@ class LoanFigures:
 
 
 def disbursed_loans(user: User, filters: ReportFilters) -> list[LoanFigures]:
-    """The scoped loans disbursed on or before the end date, with their principal outstanding then."""
-    rows = db.session.execute(sa.select(Loan).where(
-        scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to,
-    ).order_by(Loan.id)).scalars().all()
-    repaid_after = dict(db.session.execute(
-        sa.select(Repayment.loan_id, sa.func.sum(Repayment.principal))
-        .where(Repayment.paid_on > filters.date_to, Repayment.standing(), Repayment.loan_id.in_([loan.id for loan in rows]))
-        .group_by(Repayment.loan_id)).all()) if rows else {}
-    return [LoanFigures(loan.id, loan.household_id, loan.township_id, loan.bank_id, loan.status, loan.disbursed_on,
-                        money(loan.approved_amount), _at_end(loan, repaid_after.get(loan.id)),
-                        money(loan.covered_principal), money(loan.approved_amount)) for loan in rows]
+    """The scoped loans disbursed on or before the end date, with their principal outstanding then
+    (one query: the loans joined to their history row as of the end date)."""
+    then, valid = loan_history.valid_on(filters.as_of)
+    at_end = sa.case((then.status.in_(OUTSTANDING_STATUSES), then.balance), else_=0)
+    rows = db.session.execute(
+        sa.select(Loan.id, Loan.household_id, Loan.township_id, Loan.bank_id, Loan.status, Loan.disbursed_on,
+                  Loan.approved_amount, sa.func.coalesce(at_end, 0), Loan.covered_principal)
+        .outerjoin(then, valid)
+        .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to)
+        .order_by(Loan.id))
+    return [LoanFigures(loan_id, household_id, township_id, bank_id, status, disbursed_on, money(approved),
+                        money(outstanding), money(covered), money(approved))
+            for loan_id, household_id, township_id, bank_id, status, disbursed_on, approved, outstanding, covered
+            in rows]
 
 
-def _at_end(loan: Loan, repaid_after) -> Decimal:
-    if loan.status not in BOOK_STATUSES:
-        return ZERO
-    return money(loan.principal_outstanding) + money(repaid_after)
-
-
-def _group(loans: list[LoanFigures], filters: ReportFilters, key: str) -> dict[int, list]:
-    figures: dict[int, list] = defaultdict(lambda: [0, ZERO, 0, ZERO])
-    for loan in loans:
-        row = figures[getattr(loan, key)]
-        if filters.date_from <= loan.disbursed_on <= filters.date_to:
-            row[0] += 1
-            row[1] += loan.disbursed
-        if loan.outstanding_at_end > 0:
-            row[2] += 1
-            row[3] += loan.outstanding_at_end
-    return figures
+def _group(user: User, filters: ReportFilters, key: str) -> dict[int, list]:
+    """``{township or bank id: [disbursed count, disbursed amount, outstanding count, outstanding principal]}``,
+    summed in SQL over the scoped loans and their history rows as of the end date."""
+    place, (then, valid) = getattr(Loan, key), loan_history.valid_on(filters.as_of)
+    in_period = Loan.disbursed_on >= filters.date_from
+    at_end = sa.case((sa.and_(then.status.in_(OUTSTANDING_STATUSES), then.balance > 0), then.balance))
+    query = (sa.select(place, sa.func.sum(sa.case((in_period, 1), else_=0)),
+                       sa.func.sum(sa.case((in_period, Loan.approved_amount), else_=0)),
+                       sa.func.count(at_end), sa.func.sum(at_end))
+             .outerjoin(then, valid)
+             .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None),
+                    Loan.disbursed_on <= filters.date_to)
+             .group_by(place))
+    return {place_id: [int(count or 0), money(amount), int(outstanding or 0), money(principal)]
+            for place_id, count, amount, outstanding, principal in db.session.execute(query)}
 
 
 def _result(places, figures: dict[int, list]) -> ReportResult:
@@ -84,9 +84,9 @@ def _result(places, figures: dict[int, list]) -> ReportResult:
 
 def balance_by_township(user: User, filters: ReportFilters) -> ReportResult:
     require_reader(user)
-    return _result(townships(user, filters), _group(disbursed_loans(user, filters), filters, "township_id"))
+    return _result(townships(user, filters), _group(user, filters, "township_id"))
 
 
 def balance_by_bank(user: User, filters: ReportFilters) -> ReportResult:
     require_reader(user)
-    return _result(banks(user, filters), _group(disbursed_loans(user, filters), filters, "bank_id"))
+    return _result(banks(user, filters), _group(user, filters, "bank_id"))

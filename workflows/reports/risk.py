@@ -1,12 +1,14 @@
 """Overdue loans and the five risk classes (逾期与五级分类), extensions and recoveries (展期与清收).
 
-Days past due and risk classes are kept for today only (``workflows.overdue`` recomputes them each
-day), so these reports show today's position of the scoped loans disbursed on or before the end date:
+The overdue report reads each loan as the books said at the end date (``loan_history.valid_on``: the
+balance, days past due, risk class and status ``workflows.overdue`` and the use cases kept that day),
+so a month-end report asked next month gives the month-end figures:
 
-* **Overdue principal** (逾期贷款余额): the principal outstanding of loans with days past due;
-  **overdue rate** = overdue principal / principal outstanding of the outstanding loans.
-* **Risk classes**: principal outstanding per ``loans.risk_class``.
-* **Extensions and recoveries** per bank: loans ever extended (``extension_count`` > 0), extension
+* **Overdue principal** (逾期贷款余额): the balance of the loans then outstanding with days past due;
+  **overdue rate** = overdue principal / balance of the loans then outstanding.
+* **Risk classes**: balance per risk class then.
+* **Extensions and recoveries** per bank (today's statuses of the loans disbursed by the end date):
+  loans ever extended (``extension_count`` > 0), extension
   decisions and recovery steps completed in the period (audit events of the tasks
   ``approve_extension``, ``recover_loan`` and ``confirm_recovery``), loans in recovery now, loans
   closed after a recovery, loans written off and their principal.
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 
 from models import OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Loan, User, db
 
+from .. import loan_history
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, percent, require_reader, scoped_loans, \
     total_row, townships
 
@@ -37,17 +40,31 @@ def _loans(user: User, filters: ReportFilters, *conditions) -> list[Loan]:
         *conditions).order_by(Loan.id)))
 
 
-def overdue(user: User, filters: ReportFilters) -> ReportResult:
-    require_reader(user)
+def _overdue_figures(user: User, filters: ReportFilters) -> dict[int, dict]:
+    """Per township: balance, overdue count and balance, balance per class, summed in SQL from the
+    scoped loans' history rows as of the end date."""
+    then, valid = loan_history.valid_on(filters.as_of)
+    late = then.days_past_due > 0
+    query = (sa.select(Loan.township_id, then.risk_class, sa.func.sum(then.balance),
+                       sa.func.sum(sa.case((late, 1), else_=0)), sa.func.sum(sa.case((late, then.balance), else_=0)))
+             .join(then, valid)
+             .where(scoped_loans(user, filters, Loan), Loan.disbursed_on <= filters.date_to,
+                    then.status.in_(OUTSTANDING_STATUSES))
+             .group_by(Loan.township_id, then.risk_class))
     figures: dict[int, dict] = defaultdict(lambda: {"outstanding": ZERO, "count": 0, "overdue": ZERO,
                                                     **{name: ZERO for name in RISK_CLASSES}})
-    for loan in _loans(user, filters, Loan.status.in_(OUTSTANDING_STATUSES)):
-        row, principal = figures[loan.township_id], money(loan.principal_outstanding)
-        row["outstanding"] += principal
-        row[loan.risk_class] += principal
-        if loan.days_past_due > 0:
-            row["count"] += 1
-            row["overdue"] += principal
+    for township_id, risk_class, balance, count, overdue_balance in db.session.execute(query):
+        row = figures[township_id]
+        row["outstanding"] += money(balance)
+        row[risk_class] += money(balance)
+        row["count"] += int(count or 0)
+        row["overdue"] += money(overdue_balance)
+    return figures
+
+
+def overdue(user: User, filters: ReportFilters) -> ReportResult:
+    require_reader(user)
+    figures = _overdue_figures(user, filters)
     rows = []
     for township in townships(user, filters):
         row = figures.get(township.id) or figures.default_factory()

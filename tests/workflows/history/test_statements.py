@@ -1,0 +1,41 @@
+"""The daily recompute and its history write are set-based: the same number of SQL statements for 10
+loans as for 200 (pinned), and one history row per loan that changed."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from models import LoanHistory, db
+from workflows import loan_history, overdue
+
+from bench.overdue import DAY, populate
+from ...factories_repayments import active_loan
+
+STATEMENTS = 9  # pinned: the count, the policy reads, the SELECT, the executemany UPDATE, three history statements
+
+
+def statements_of(run) -> int:
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+@pytest.mark.parametrize("loans", [10, 200])
+def test_the_recompute_issues_a_constant_number_of_statements(world, loans):
+    populate(active_loan(world, date(2024, 1, 15)), loans)
+    loan_history.record_changes()  # the clones were inserted in SQL: their first rows
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(LoanHistory))
+    count = statements_of(lambda: overdue.recompute(DAY))
+    db.session.commit()
+    written = db.session.scalar(sa.select(sa.func.count()).select_from(LoanHistory)) - before
+    assert written == loans  # every loan is late on DAY (a third fully paid its interest, still late on the next)
+    assert count == STATEMENTS + (2 if db.engine.dialect.name == "postgresql" else 0), count  # SET LOCAL twice

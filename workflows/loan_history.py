@@ -1,0 +1,184 @@
+"""The history of each lent loan's figures (贷款历史) and the "as of" view every balance report reads.
+
+``loan_history`` (``models.loan_history``) holds a row per loan per change of its balance, days past
+due, risk class, covered principal outstanding or status, valid from a business date. The rows are
+written set-based, in SQL, in the transaction that changed the loan:
+
+* ``record_changes(loan_ids, day)`` compares each lent loan (``disbursed_on`` set) with its row as of
+  ``day`` and writes three statements whatever the number of loans: an UPDATE of the row already
+  written on ``day`` (several changes on one day keep the last), a DELETE of that row when the day
+  ended where it began (equal to the row before it), an INSERT … SELECT of a row for each loan
+  that differs from its row as of ``day`` or has none.
+* Every transaction that changed a loan through the ORM (disbursement, repayment and reversal,
+  extension, recovery, write-off, closing, renewal, import, a timer's status) writes the history of
+  those loans when it commits: ``after_flush`` notes the loans whose tracked columns changed,
+  ``before_commit`` calls ``record_changes`` for them (once, set-based). The daily recompute
+  (``overdue.recompute``) updates loans in SQL, not through the ORM, and calls ``record_changes``
+  itself; with every loan (``loan_ids=None``) it also catches up whatever changed outside both.
+
+``valid_from`` is the business date the change was made (``clock.today()``), not the date a
+repayment says it was paid on: a report "as of" a past day shows what the books said that day, so a
+month-end report asked next month gives the month-end figures even after a late-recorded repayment.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, aliased
+
+from models import Loan, LoanHistory, db
+from models.repayment import Repayment
+
+from . import clock
+
+# the loan columns the history follows (and those its covered principal is computed from)
+TRACKED = ("principal_outstanding", "days_past_due", "risk_class", "covered_principal", "status",
+           "approved_amount", "disbursed_on")
+PENDING = "loan_history_pending"  # Session.info key: ids of loans changed since the last commit
+
+
+def covered_outstanding(balance=Loan.principal_outstanding):
+    """SQL of ``risk_fund.covered_outstanding``: covered principal × ``balance`` (principal outstanding)
+    / approved amount, rounded to the fen (0 without an approved amount)."""
+    share = sa.func.round(Loan.covered_principal * balance / Loan.approved_amount, 2)
+    return sa.case((Loan.approved_amount > 0, share), else_=0)
+
+
+def _figures() -> dict[str, sa.ColumnElement]:
+    """The history columns as computed from ``loans`` now."""
+    return {"balance": Loan.principal_outstanding, "days_past_due": Loan.days_past_due,
+            "risk_class": Loan.risk_class, "covered_principal": covered_outstanding(), "status": Loan.status}
+
+
+def _differs(row) -> sa.ColumnElement[bool]:
+    return sa.or_(*(getattr(row, name) != value for name, value in _figures().items()))
+
+
+def _same(row, other) -> sa.ColumnElement[bool]:
+    return sa.and_(*(getattr(row, name) == getattr(other, name) for name in _figures()))
+
+
+def _latest_day(loan_id, day: date) -> sa.ScalarSelect:
+    """The ``valid_from`` of the row valid on ``day`` of the loan ``loan_id`` (a column of the enclosing
+    query): one seek in the ``(loan_id, valid_from)`` index per loan."""
+    earlier = aliased(LoanHistory, name="latest")
+    return sa.select(sa.func.max(earlier.valid_from)).where(earlier.loan_id == loan_id, earlier.valid_from <= day) \
+        .scalar_subquery()
+
+
+def valid_on(day: date):
+    """``(row, condition)``: an alias of ``loan_history`` and the join condition that picks, for each
+    ``Loan`` of the enclosing query, its row valid on ``day``. For an outer join from ``loans`` (loans
+    lent after ``day`` keep their place with no row): the join seeks each loan's row in the index."""
+    row = aliased(LoanHistory, name="then")
+    return row, sa.and_(row.loan_id == Loan.id, row.valid_from == _latest_day(Loan.id, day))
+
+
+def as_of(day: date, loan_ids: Iterable[int] | None = None) -> sa.Subquery:
+    """Each loan's history row valid on ``day`` (the latest with ``valid_from`` on or before it);
+    loans lent after ``day`` have none. Columns as ``loan_history``'s."""
+    row, valid = valid_on(day)
+    query = sa.select(row).join(Loan, valid)
+    if loan_ids is not None:
+        query = query.where(Loan.id.in_(list(loan_ids)))
+    return query.subquery("as_of")
+
+
+def record_changes(loan_ids: Iterable[int] | None = None, day: date | None = None,
+                   session: Session | None = None) -> int:
+    """Write the history rows of the lent loans (or of ``loan_ids``) whose figures differ from their
+    row as of ``day`` (default today), in the caller's transaction; returns the rows inserted.
+
+    Three statements, whatever the number of loans (see the module docstring)."""
+    session = session or db.session
+    day = day or clock.today()
+    ids = None if loan_ids is None else sorted(set(loan_ids))
+    if ids == []:
+        return 0
+    session.flush()
+    only = (lambda column: [column.in_(ids)]) if ids is not None else (lambda column: [])
+    figures = _figures()
+
+    today = LoanHistory
+    session.execute(sa.update(today).where(today.loan_id == Loan.id, today.valid_from == day, _differs(today),
+                                           *only(Loan.id))
+                    .values(**figures).execution_options(synchronize_session=False))
+
+    earlier, before = aliased(LoanHistory, name="earlier"), aliased(LoanHistory, name="before")
+    previous_day = (sa.select(sa.func.max(earlier.valid_from))
+                    .where(earlier.loan_id == today.loan_id, earlier.valid_from < day).scalar_subquery())
+    session.execute(sa.delete(today).where(
+        today.valid_from == day, *only(today.loan_id),
+        sa.exists().where(before.loan_id == today.loan_id, before.valid_from == previous_day, _same(before, today)))
+        .execution_options(synchronize_session=False))
+
+    row, valid = valid_on(day)
+    changed = (sa.select(Loan.id, sa.literal(day, sa.Date), *figures.values(), Loan.township_id, Loan.bank_id)
+               .outerjoin(row, valid)
+               .where(Loan.disbursed_on.is_not(None), *only(Loan.id),
+                      sa.or_(row.loan_id.is_(None), sa.and_(row.valid_from < day, _differs(row)))))
+    columns = ["loan_id", "valid_from", *figures, "township_id", "bank_id"]
+    result = session.execute(sa.insert(LoanHistory).from_select(columns, changed))
+    return max(result.rowcount or 0, 0)
+
+
+def record_opening(loan_ids: Iterable[int], before: date) -> int:
+    """The history of imported loans before ``before`` (the import day), from their opening book: a row
+    valid from the disbursement (the approved amount outstanding) and one from each day standing
+    repayments paid principal (the amount less the principal paid by then), active, not late (what the
+    book cannot say of those days is not guessed). One INSERT … SELECT; the import day's row (today's
+    figures) follows at commit. Returns the rows inserted."""
+    ids = sorted(set(loan_ids))
+    if not ids:
+        return 0
+    db.session.flush()
+    paid = sa.func.sum(Repayment.principal)
+    daily = (sa.select(Repayment.loan_id, Repayment.paid_on.label("day"), paid.label("paid"))
+             .join(Loan, Loan.id == Repayment.loan_id)
+             .where(Repayment.loan_id.in_(ids), Repayment.standing(), Repayment.paid_on > Loan.disbursed_on,
+                    Repayment.paid_on < before)
+             .group_by(Repayment.loan_id, Repayment.paid_on).having(paid > 0)
+             .subquery("daily"))
+    running = sa.select(daily.c.loan_id, daily.c.day, sa.func.sum(daily.c.paid).over(
+        partition_by=daily.c.loan_id, order_by=daily.c.day).label("paid"))
+    start = sa.select(Loan.id.label("loan_id"), Loan.disbursed_on.label("day"), sa.literal(0).label("paid")) \
+        .where(Loan.id.in_(ids), Loan.disbursed_on < before)
+    points = sa.union_all(start, running).subquery("points")
+    balance = Loan.approved_amount - points.c.paid
+    rows = (sa.select(Loan.id, points.c.day, balance, sa.literal(0), sa.literal("normal"), covered_outstanding(balance),
+                      sa.literal("active"), Loan.township_id, Loan.bank_id)
+            .join(points, points.c.loan_id == Loan.id))
+    columns = ["loan_id", "valid_from", "balance", "days_past_due", "risk_class", "covered_principal", "status",
+               "township_id", "bank_id"]
+    return max(db.session.execute(sa.insert(LoanHistory).from_select(columns, rows)).rowcount or 0, 0)
+
+
+# -- the transaction hook: loans changed through the ORM write their history when the transaction commits
+
+
+def _tracked_change(session: Session, loan: Loan) -> bool:
+    if loan in session.new:
+        return True
+    state = sa.inspect(loan)
+    return any(state.attrs[name].history.has_changes() for name in TRACKED)
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_changed_loans(session: Session, _flush_context) -> None:
+    changed = {item.id for item in (*session.new, *session.dirty)  # only lent loans have a history
+               if isinstance(item, Loan) and item.id is not None and item.disbursed_on is not None
+               and _tracked_change(session, item)}
+    if changed:
+        session.info.setdefault(PENDING, set()).update(changed)
+
+
+@event.listens_for(db.session, "before_commit")
+def _record_noted_loans(session: Session) -> None:
+    """Ids noted by a transaction rolled back stay noted: harmless, their loans then equal their rows."""
+    session.flush()
+    ids = session.info.pop(PENDING, None)
+    if ids:
+        record_changes(ids, session=session)
