@@ -1,7 +1,11 @@
-"""The timer worker: fire the timers of every instance that is due, one instance per transaction.
+"""The timer worker: fire the timers of every instance that is due, a batch per transaction.
 
-Due instances are found by the indexed ``next_timer_at`` column, never by loading states. On
-PostgreSQL each instance is taken with ``FOR UPDATE SKIP LOCKED``, so several workers share the
+Due instances are found by the indexed ``next_timer_at`` column, never by loading states, and taken
+``BATCH_SIZE`` at a time: a batch is read with one query per table, its engines run in memory and
+its writes go out as executemany, so the SQL statements of a batch do not grow with its size
+(``_fire_many``; tests/workflows/timers/). An instance whose engine fails is left out of its batch;
+a batch whose write fails is fired again one instance per transaction (``_fire_alone``). On
+PostgreSQL a batch's rows are taken with ``FOR UPDATE SKIP LOCKED``, so several workers share the
 due set without waiting on each other; on SQLite (one writer at a time) the optimistic version
 check makes a second worker's save of the same instance fail and roll back instead, and an
 instance whose timer another worker already fired (its ``next_timer_at`` moved on) is left alone.
@@ -21,17 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Loan, ProcessInstance, db
+from models import HumanTask, HumanTaskState, Loan, ProcessInstance, db
 
 from . import audit, clock, engine, instances, overdue, risk_fund, subsidy_settlement
 from .credit_rating import designations
 from .errors import ConcurrentUpdateError
+from .tasks import four_eyes
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
 JOB_LOCKS = {"overdue": 7_310_001, "risk_fund": 7_310_002, "subsidy": 7_310_003,  # PostgreSQL advisory lock keys
-             "credit_designations": 7_310_004}
+             "credit_designations": 7_310_004, "audit_anchor": 7_310_005}
 
 
 @dataclass
@@ -107,7 +113,8 @@ def housekeeping(now: datetime, report: SweepReport) -> None:
     """
     jobs = (("overdue", lambda: _recompute(report)), ("risk_fund", lambda: risk_fund.check_ratio(now)),
             ("subsidy", lambda: subsidy_settlement.ensure_scheduled(now)),
-            ("credit_designations", lambda: _credit_designations(now)))
+            ("credit_designations", lambda: _credit_designations(now)),
+            ("audit_anchor", lambda: audit.anchor(every=audit.ANCHOR_INTERVAL)))
     for name, job in jobs:
         try:
             if _job_lock(name):
@@ -162,23 +169,162 @@ def sweep(now: datetime | None = None, limit: int | None = None, batch_size: int
 def _fire_batch(now: datetime, skip: set[int], size: int, report: SweepReport) -> int:
     """Fire up to ``size`` due instances in one transaction (one commit: SQLite's fsync dominates).
 
-    If any of them fails, the batch is rolled back and its instances are fired again one per
-    transaction, so one bad instance never holds back the others. Returns how many were taken.
+    The batch is read with one query per table and written by executemany (``_fire_many``); an
+    instance whose engine fails is left out of it (logged, counted, still due). If the write fails
+    (another worker saved one of them first), the batch is rolled back and its instances are fired
+    again one per transaction, so one bad instance never holds back the others. Returns how many were taken.
     """
-    taken, results = [], []
+    taken, results, failed = [], [], []
     try:
         taken = _due_ids(now, skip, size)
-        results = [fire_instance(instance_id, now) for instance_id in taken]
-        _record(results)
-        db.session.commit()
+        if taken:
+            results, failed = _fire_many(taken, now)
+            _record(results)
+            db.session.commit()
     except Exception:
         db.session.rollback()
         for instance_id in taken:
             _fire_alone(instance_id, now, skip, report)
         return len(taken)
-    for instance_id, result in zip(taken, results):
-        _tally(instance_id, result, skip, report)
+    report.errors += len(failed)
+    skip.update(failed)
+    for result in results:
+        _tally(result.instance_id, result, skip, report)
     return len(taken)
+
+
+@dataclass
+class _Staged:
+    """One instance of a batch after its engine ran in memory: what its save writes (nothing written yet)."""
+
+    row: ProcessInstance
+    loan: Loan | None
+    state: bytes
+    next_timer_at: datetime | None
+    completed: bool
+    end_event: str | None
+    cancelled: list[HumanTask]
+    created: list[HumanTask]
+    properties: list[dict]  # of each created row's task, for its four-eyes exclusions
+    loan_status: str | None
+    rejection_codes: list | None
+
+
+def _fire_many(taken: list[int], now: datetime) -> tuple[list[Fired], list[int]]:
+    """Fire the instances ``taken`` in the caller's transaction: (what fired or not, ids whose engine failed).
+
+    Reads the rows, their loans and their open inbox rows with one query each and runs every engine
+    in memory; then one executemany writes the states (each checked against the version it was
+    read at: another worker's save raises ``ConcurrentUpdateError``), one the new inbox rows, and
+    one flush the cancelled rows and loan statuses. Same outcome per instance as ``fire_instance``.
+    """
+    rows = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.id.in_(taken))).all()
+    loan_ids = {row.loan_id for row in rows if row.loan_id is not None}
+    loans = ({loan.id: loan for loan in db.session.scalars(sa.select(Loan).where(Loan.id.in_(loan_ids)))}
+             if loan_ids else {})
+    open_rows: dict[int, list[HumanTask]] = {}
+    for task in db.session.scalars(sa.select(HumanTask).where(
+            HumanTask.process_instance_id.in_(taken), HumanTask.state == HumanTaskState.READY)):
+        open_rows.setdefault(task.process_instance_id, []).append(task)
+    by_id = {row.id: row for row in rows}
+    results, failed, staged = [], [], []
+    for instance_id in taken:
+        row = by_id.get(instance_id)
+        if row is None or row.status != "running" or row.next_timer_at is None or not row.next_timer_at < now:
+            results.append(Fired(instance_id, False))
+            continue
+        try:
+            staged.append(_run(row, loans.get(row.loan_id), open_rows.get(instance_id, [])))
+        except Exception:
+            log.exception("timer of process instance %s failed; left for the next sweep", instance_id)
+            failed.append(instance_id)
+    if staged:
+        _write(staged)
+    for item in staged:
+        following = item.next_timer_at
+        results.append(Fired(item.row.id, True, following is not None and following < now,
+                             tuple(task.name for task in item.created)))
+    return results, failed
+
+
+_INSTANCES = ProcessInstance.__table__
+_SAVE_STATE = sa.update(_INSTANCES).where(
+    _INSTANCES.c.id == sa.bindparam("b_id"), _INSTANCES.c.version == sa.bindparam("b_version")).values(
+    state=sa.bindparam("b_state", type_=_INSTANCES.c.state.type),
+    next_timer_at=sa.bindparam("b_next_timer_at", type_=_INSTANCES.c.next_timer_at.type),
+    status=sa.bindparam("b_status", type_=_INSTANCES.c.status.type),
+    end_event=sa.bindparam("b_end_event", type_=_INSTANCES.c.end_event.type),
+    version=sa.bindparam("b_version") + 1)
+
+
+def _write(staged: list[_Staged]) -> None:
+    """Write a batch's staged instances: states and inbox rows by executemany, the rest by one flush."""
+    saved = db.session.execute(_SAVE_STATE, [
+        {"b_id": item.row.id, "b_version": item.row.version, "b_state": item.state,
+         "b_next_timer_at": item.next_timer_at, "b_status": "completed" if item.completed else item.row.status,
+         "b_end_event": item.end_event if item.completed else item.row.end_event} for item in staged]).rowcount
+    if saved != len(staged):
+        raise ConcurrentUpdateError("another worker fired one of these timers")
+    for item in staged:
+        _apply(item)
+    created = [task for item in staged for task in item.created]
+    if created:
+        columns = [attr.key for attr in sa.inspect(HumanTask).column_attrs]
+        db.session.execute(sa.insert(HumanTask), [
+            {key: value for key, value in sa.inspect(task).dict.items() if key in columns} for task in created])
+    db.session.flush()
+    _exclude_performers([(task, props) for item in staged for task, props in zip(item.created, item.properties)
+                         if four_eyes.earlier_tasks(props)])
+
+
+def _exclude_performers(declaring: list[tuple[HumanTask, dict]]) -> None:
+    """The four-eyes exclusions of the new inbox rows whose task declares ``four_eyes_with`` (their ids read back)."""
+    if not declaring:
+        return
+    ids = dict(db.session.execute(sa.select(HumanTask.spiff_task_id, HumanTask.id).where(
+        HumanTask.spiff_task_id.in_([task.spiff_task_id for task, _ in declaring]))).all())
+    for task, properties in declaring:
+        task.id = ids[task.spiff_task_id]
+        four_eyes.exclude_performers(task, properties)
+
+
+def _run(row: ProcessInstance, loan: Loan | None, open_rows: list[HumanTask]) -> _Staged:
+    """Load, run and dump one instance's workflow, and work out its inbox and loan changes; writes nothing."""
+    loaded = instances.LoadedInstance(row, engine.load_state(engine.SPECS.get(row.process_version), row.state),
+                                      row.version)
+    workflow = loaded.workflow
+    engine.run_engine(workflow)
+    ready = {str(task.id): task for task in engine.ready_user_tasks(workflow)}
+    known = {task.spiff_task_id for task in open_rows}
+    township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (row.township_id, row.bank_id)
+    fresh = [task for key, task in ready.items() if key not in known]
+    created = [instances._inbox_row(row, loan, task, township_id, bank_id) for task in fresh]
+    status, codes = None, None
+    if loan is not None:
+        status = instances.status_after_step(loaded, created)
+        if (status or loan.status) == "rejected" and workflow.completed:
+            data = workflow.last_task.data if workflow.last_task else {}
+            codes = data.get("policy_violations") or [instances.reached_end(workflow)]
+    return _Staged(row, loan, engine.dump_state(workflow), engine.next_timer_at(workflow), workflow.completed,
+                   instances.reached_end(workflow) if workflow.completed else None,
+                   [task for task in open_rows if task.spiff_task_id not in ready], created,
+                   [engine.task_properties(task) for task in fresh], status, codes)
+
+
+def _apply(item: _Staged) -> None:
+    """One staged instance's changes on its ORM rows: the state as written (not to be flushed again),
+    the cancelled inbox rows and the loan's status (flushed, so the loan's own hooks see them)."""
+    row = item.row
+    for key, value in (("state", item.state), ("next_timer_at", item.next_timer_at), ("version", row.version + 1),
+                       ("status", "completed" if item.completed else row.status),
+                       ("end_event", item.end_event if item.completed else row.end_event)):
+        set_committed_value(row, key, value)
+    for task in item.cancelled:
+        task.state = HumanTaskState.CANCELLED
+    if item.loan is not None:
+        item.loan.status = item.loan_status or item.loan.status
+        if item.rejection_codes is not None:
+            item.loan.rejection_codes = item.rejection_codes
 
 
 def _fire_alone(instance_id: int, now: datetime, skip: set[int], report: SweepReport) -> None:
