@@ -9,7 +9,7 @@ export SESSION_COOKIE_SECURE ?= 0
 export SHOW_DEMO_LOGINS ?= 1
 TEST_WORKERS ?= 2
 
-.PHONY: run test setup venv assets translations database demo serve worker bench clean
+.PHONY: run test setup venv assets translations database demo serve worker bench province clean
 
 run: setup demo serve
 
@@ -62,12 +62,20 @@ serve:  # the web server and, beside it, the timer worker (one sweep a minute); 
 bench: venv translations
 	$(PY) bench/engine.py
 	$(PY) bench/web.py
+	$(PY) bench/throughput.py
 	$(PY) bench/timers.py
 	$(PY) bench/import.py
 	$(PY) bench/refusals.py
 	$(PY) bench/overdue.py
 	$(PY) bench/simulate.py
 	$(PY) bench/credit_rating.py
+
+LOANS ?= 1000000
+TOWNSHIPS ?= 400
+province: venv translations  # make province DATABASE_URL=postgresql+psycopg://…/province (a database to create)
+	test -n "$(DATABASE_URL)" || { echo "make province DATABASE_URL=postgresql+psycopg://…/<new database>"; exit 2; }
+	$(PY) bench/portfolio.py --database-url "$(DATABASE_URL)" --loans $(LOANS) --townships $(TOWNSHIPS)
+	$(PY) bench/province.py --database-url "$(DATABASE_URL)"
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

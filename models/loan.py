@@ -35,6 +35,7 @@ class Loan(Base):
         sa.CheckConstraint(sa.column("status").in_(LOAN_STATUSES), name="known_status"),
         sa.CheckConstraint(sa.column("kind").in_(LOAN_KINDS), name="known_kind"),
         sa.Index("ix_loans_status_bank_township", "status", "bank_id", "township_id"),
+        sa.Index("ix_loans_contract_prefix", "contract_number", postgresql_ops={"contract_number": "text_pattern_ops"}),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)

@@ -78,6 +78,10 @@ class HumanTask(Base):
         sa.Index("ix_human_tasks_inbox", "state", "role", "bank_id", "township_id"),
         sa.Index("ix_human_tasks_due", "state", "due_at", "id"),  # pages of the inbox in due order
         sa.Index("ix_human_tasks_role_due", "state", "role", "due_at", "id"),  # one role's page in due order
+        sa.Index("ix_human_tasks_role_received", "state", "role", "created_at", "id"),  # … in order of arrival
+        sa.Index("ix_human_tasks_role_name", "state", "role", "name"),  # the kinds of task a role has waiting
+        sa.Index("ix_human_tasks_township_due", "state", "role", "township_id", "due_at", "id"),  # a clerk's page
+        sa.Index("ix_human_tasks_bank_due", "state", "role", "bank_id", "due_at", "id"),  # bank staff's page
         sa.UniqueConstraint("spiff_task_id"),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -106,5 +110,7 @@ class TaskExclusion(Base):
     ``four_eyes_with`` property may not take it. Filled when the inbox row is made."""
 
     __tablename__ = "task_exclusions"
+    # one user's exclusions, for the inbox's NOT EXISTS (migration d4e5f6a7b8c9, docs/scale.md)
+    __table_args__ = (sa.Index("ix_task_exclusions_user_id", "user_id", "human_task_id"),)
     human_task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("human_tasks.id"), primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from forms.inbox import ClaimSelectedForm, InboxFilterForm, ReassignForm
 from models import HumanTask, db
-from workflows import clock
+from workflows import clock, keyset
 from workflows.errors import ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError
 from workflows.tasks import access, claims, inbox
 
@@ -22,7 +22,7 @@ from .template_helpers import local_dt, money, process_title, task_title
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
-LINK_ARGS = ("view", "task", "township", "overdue", "q", "sort", "page")  # what every inbox link keeps
+LINK_ARGS = ("view", "task", "township", "overdue", "q", "sort", "cursor")  # what every inbox link keeps
 BADGE_CAP = 99
 
 
@@ -91,25 +91,30 @@ def _forget_the_count() -> None:
 @roles_required()
 def index():
     view = _view()
-    counts = inbox.counts_by_task(current_user, view)
+    counts = inbox.counts_by_task(current_user, view, up_to=keyset.CAP + 1)  # the first 1,001 tasks, not all
+    waiting = sum(counts.values())
     if view == "available":
-        g.inbox_count = sum(counts.values())  # the badge: the same tasks, no second COUNT
-    filters = InboxFilterForm(request.args, tasks=[(n, task_title(n)) for n in counts],
+        g.inbox_count = waiting  # the badge: the same tasks, no second COUNT
+    names = sorted({*counts, *inbox.task_names(current_user, view)})
+    filters = InboxFilterForm(request.args, tasks=[(n, task_title(n)) for n in names],
                               townships=inbox.township_choices() if current_user.township_id is None else [])
     sort = inbox.normalized_sort(request.args.get("sort"))
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = inbox.inbox_query(current_user, view=view, task_name=filters.task.data or None,
-                              township_id=filters.township_id(), overdue_only=bool(filters.overdue.data),
-                              q=filters.search_text(), sort=sort, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                              view_size=sum(counts.values()))
-    rows = db.session.execute(query).all()
-    args = _ordered({**_link_args(), "view": view, "sort": None if sort == "due" else sort})
+    cursor = request.args.get("cursor") or None
+    search = dict(view=view, task_name=filters.task.data or None, township_id=filters.township_id(),
+                  overdue_only=bool(filters.overdue.data), q=filters.search_text(), sort=sort, limit=PAGE_SIZE,
+                  view_size=waiting)
+    try:
+        page = inbox.inbox_page(current_user, cursor=cursor, **search)
+    except ValueError:  # a cursor of another order, or none at all: the first page
+        cursor, page = None, inbox.inbox_page(current_user, **search)
+    rows = page.items
+    args = _ordered({**_link_args(), "view": view, "sort": None if sort == "due" else sort, "cursor": cursor})
     return render_template(
-        "inbox/index.html", lines=[_line(row) for row in rows[:PAGE_SIZE]], view=view, counts=counts, filters=filters,
-        page=page, sort=sort, has_more=len(rows) > PAGE_SIZE, reassign_form=ReassignForm(),
-        colleagues=_colleague_choices(rows[:PAGE_SIZE]) if _may_hand_over(view) else {},
+        "inbox/index.html", lines=[_line(row) for row in rows], view=view, counts=counts, filters=filters,
+        page=page, capped=waiting > keyset.CAP, sort=sort, reassign_form=ReassignForm(),
+        colleagues=_colleague_choices(rows) if _may_hand_over(view) else {},
         read_only=view in ("all", "team"), link=partial(_link, args), args=args,
-        stand_ins=inbox.stand_in_names(current_user, [row.HumanTask for row in rows[:PAGE_SIZE]]))
+        stand_ins=inbox.stand_in_names(current_user, [row.HumanTask for row in rows]))
 
 
 def _may_hand_over(view: str) -> bool:
@@ -136,10 +141,10 @@ def _ordered(args) -> dict:
 
 def _link(args: dict, **changes) -> str:
     """The inbox URL with ``args`` changed by ``changes`` (None drops one); any change but paging
-    starts again on page 1."""
+    starts again on the first page."""
     merged = {**args, **changes}
-    if "page" not in changes:
-        merged.pop("page", None)
+    if "cursor" not in changes:
+        merged.pop("cursor", None)
     return url_for("inbox.index", **_ordered(merged))
 
 

@@ -64,8 +64,11 @@ def _bank_name(code: str) -> str:
 
 
 def list_url(**changes) -> str:
-    """The list's URL with the current query arguments, some changed (empty values dropped)."""
+    """The list's URL with the current query arguments, some changed (empty values dropped); any
+    change but paging starts again on the first page (a cursor belongs to its order and filters)."""
     args = {**request.args.to_dict(), **changes}
+    if "cursor" not in changes:
+        args.pop("cursor", None)
     return url_for("loans.index", **{key: value for key, value in args.items() if value not in (None, "")})
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -76,6 +77,28 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_xlsx(sheets: Sequence[Sheet], target, widths: int = 20) -> None:
+    """The same workbook as ``to_xlsx`` written to ``target`` (a path or a binary file) row by row
+    (openpyxl's write-only mode): memory stays flat however many rows ``rows`` yields, so the rows may
+    come from a generator reading the database in chunks. Columns get the same ``widths`` (the rows
+    are not read twice to fit them)."""
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(_sheet_title(title))
+        for index in range(1, len(headers) + 1):
+            sheet.column_dimensions[get_column_letter(index)].width = widths
+        sheet.freeze_panes = "A2"
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=str(header))
+            cell.font = Font(bold=True)
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([xlsx_cell(value) for value in row])
+    workbook.save(target)
 
 
 def _sheet_title(title: str) -> str:

@@ -22,12 +22,18 @@ TIMEOUT = 120  # seconds per bench; a tiny run takes a few
 BENCHES = [
     ("engine", ["--loans", "2"], "ratio service/raw"),
     ("web", ["--loans", "16", "--requests", "3"], "task completion via API"),
+    ("throughput", ["--loans", "4", "--clients", "2", "--workers", "1"], "completions/s"),
     ("timers", ["--waiting", "40", "--due", "2"], "ms per timer"),
     ("import", ["--rows", "20"], "re-import"),
     ("refusals", ["--loans", "2", "--burst", "3"], "refused attempts per second"),
     ("credit_rating", ["--households", "3"], "bulk approval of"),
     ("simulate", ["--households", "4", "--days", "30", "--short", "15"], "ms per simulated day"),
     ("overdue", ["--loans", "30"], "per 1,000"),
+    ("lists", ["--households", "60", "--repeat", "2", "--depth", "2"], "tracemalloc peak"),
+    ("history", ["--loans", "20"], "ms per day"),
+    # SQLite dry runs in a temporary folder; the PostgreSQL COPY path is run by hand (docs/scale.md)
+    ("portfolio", ["--loans", "120", "--townships", "3", "--chunk", "50"], "loans over 3 more townships"),
+    ("province", ["--loans", "60", "--repeat", "2", "--depth", "2"], "tracemalloc peak"),
 ]
 FIGURE = re.compile(r"\d+\.\d+\s*(ms|s|MiB)\b")
 

@@ -2,6 +2,7 @@
 without a loan, the badge, search, order, due soon, claim selected, the team view, phone cards."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,9 +248,14 @@ def test_filters_keep_each_other_and_pages_hold_25_rows(login, task):
     answer = client.get("/inbox?view=available&task=investigate_credit&q=测试&sort=due")
     html = answer.get_data(as_text=True)
     assert len(row_ids(answer)) == 25
-    assert 'href="/inbox?view=available&amp;task=investigate_credit&amp;q=%E6%B5%8B%E8%AF%95&amp;page=2"' in html
+    # pages by keyset: the next page's link carries the filters and an opaque cursor, not a page number
+    following = re.search(r'rel="next" href="(/inbox\?view=available&amp;task=investigate_credit&amp;'
+                          r'q=%E6%B5%8B%E8%AF%95&amp;cursor=[A-Za-z0-9_-]+)"', html)
+    assert following and 'rel="prev"' not in html and 'id="inbox-total">共 30 项任务<' in html
     assert 'href="/inbox?view=mine&amp;q=%E6%B5%8B%E8%AF%95"' in html  # a tab keeps the search, not the kind
-    second = client.get("/inbox?view=available&task=investigate_credit&q=测试&page=2")
-    assert len(row_ids(second)) == 5 and "page=1" in second.get_data(as_text=True)
+    second = client.get(following.group(1).replace("&amp;", "&"))
+    assert len(row_ids(second)) == 5 and 'rel="prev"' in second.get_data(as_text=True)
+    assert not set(row_ids(second)) & set(row_ids(answer))
+    assert 'rel="next"' not in second.get_data(as_text=True)
     claim_url = f'/inbox/tasks/{row_ids(second)[0]}/claim?view=available&amp;task=investigate_credit'
     assert claim_url in second.get_data(as_text=True)

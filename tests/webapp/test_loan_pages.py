@@ -1,6 +1,8 @@
 """Loan list, loan page and diagram JSON: sign-in, scope (404 outside it), masking, timeline, diagram."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.factories import APPROVAL, drive, make_household, ready_task, register
@@ -112,7 +114,7 @@ def test_list_filters_sorting_and_paging(login, world, loan):
     assert f'data-loan-id="{other.id}"' in page and f'data-loan-id="{loan.id}"' not in page
     page = client.get("/loans?sort=-id&per_page=1").get_data(as_text=True)
     assert f'data-loan-id="{other.id}"' in page and 'class="pagination' in page
-    assert 'href="/loans?sort=-id&amp;per_page=1&amp;page=2"' in page
+    assert re.search(r'rel="next" href="/loans\?sort=-id&amp;per_page=1&amp;cursor=[A-Za-z0-9_-]+"', page)
     assert 'href="/loans?sort=id&amp;per_page=1"' in page  # the active column's header reverses the order
     assert client.get("/loans?status=gone").status_code == 422
     assert client.get("/loans?q=nobody").get_data(as_text=True).count("data-loan-id=") == 0

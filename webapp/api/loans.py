@@ -20,7 +20,8 @@ from .inputs import json_object
 def list_loans():
     page = loan_queries.search_loans(api_user(), loan_queries.LoanFilters.from_args(request.args))
     return {"items": [serialize.loan_summary(loan) for loan in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+            "total_capped": page.total_capped, "next_cursor": page.next_cursor, "page": page.page,
+            "per_page": page.per_page}
 
 
 @bp.post("/loans")

@@ -100,13 +100,16 @@ DAY = text(format="date", pattern=r"^(19|2[0-9])[0-9]{2}-", description="a day f
 # (its pattern is the range of messages.DAY_OUT_OF_RANGE: the instants of a filter stay within what a database holds)
 PAGING = (query("page", integer(minimum=1, maximum=MAX_PAGE), "from 1; beyond the last page the list is empty"),
           query("per_page", integer(minimum=1, maximum=MAX_PER_PAGE), "items per page"))
+CURSOR = query("cursor", text(minLength=1, maxLength=512, pattern="^[A-Za-z0-9_-]+$"),
+               "the `next_cursor` of the page before (keyset paging: one index range however deep; "
+               "`page` is then not used); one of another list or order is 422")
 LOAN_FILTERS = (
     query("status", text(enum=list(LOAN_STATUSES))), query("township", code(TOWNSHIP)),
     query("bank", code(BANK)), query("grade", text(enum=list(GRADES))),
     query("applied_from", DAY), query("applied_to", DAY, "not before `applied_from` (else 422)"),
     query("q", free_text(), "household name (a part), full resident ID or contract number"),
     query("sort", text(enum=[f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")]),
-          "a column, `-` in front for descending (default `-id`)"), *PAGING,
+          "a column, `-` in front for descending (default `-id`)"), *PAGING, CURSOR,
 )
 LOAN_ID, TASK_ID = path_id("loan_id"), path_id("task_id")
 
@@ -158,7 +161,7 @@ def _paths() -> dict:
             404, params=[LOAN_ID], tag="loans")},
         "/tasks": {"get": op("list_tasks", "My actionable tasks (my role and scope, unclaimed or mine), "
                              "soonest due first, one page at a time",
-                              answer("200", "one page", "TaskPage"), params=PAGING, tag="tasks")},
+                              answer("200", "one page", "TaskPage"), 422, params=[*PAGING, CURSOR], tag="tasks")},
         "/tasks/{task_id}": {"get": op("get_task", "A task with its form's fields and the instance version",
                                         answer("200", "the task", "TaskDetail"), 403, 404, params=[TASK_ID],
                                         tag="tasks")},

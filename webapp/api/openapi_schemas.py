@@ -36,6 +36,8 @@ RATE = text(True, pattern=r"^\d+\.\d{4}$", example="3.0000", description="annual
 INSTANT = text(True, format="date-time", description="ISO 8601 with the offset (Asia/Shanghai)")
 DAY = text(True, format="date")
 PAGE = {"total": integer(), "page": integer(minimum=1), "per_page": integer(minimum=1)}
+KEYSET = {"total_capped": {"type": "boolean", "description": "`total` counts at most 1,000: true means more than that"},
+          "next_cursor": text(True, description="give it as `cursor` for the next page; null on the last page")}
 PURPOSES = [code for code, _ in PURPOSE_CATEGORIES]  # what an application may name (GET /reference: with labels)
 ACTOR_ROLES = [*ROLES, "system"]  # the role an event was recorded in; null for sign-ins
 
@@ -151,8 +153,10 @@ SCHEMAS = {
     "LoanApplication": APPLICATION,
     "LoanSummary": LOAN_SUMMARY,
     "Loan": LOAN_DETAIL,
-    "LoanPage": obj(["items", "total", "page", "per_page"], items=array(ref("LoanSummary")), **PAGE),
-    "TaskPage": obj(["items", "total", "page", "per_page"], items=array(ref("Task")), **PAGE),
+    "LoanPage": obj(["items", "total", "total_capped", "next_cursor", "page", "per_page"],
+                    items=array(ref("LoanSummary")), **PAGE, **KEYSET),
+    "TaskPage": obj(["items", "total", "total_capped", "next_cursor", "page", "per_page"],
+                    items=array(ref("Task")), **PAGE, **KEYSET),
     "Event": EVENT,
     "Task": TASK,
     "TaskDetail": {"allOf": [ref("Task"), obj(

@@ -14,7 +14,11 @@ from models import Loan, ProcessInstance, db
 from workflows.tasks import access, claims, facts, inbox, service
 from workflows.tasks.access import Purpose
 
-from . import serialize
+from flask import request
+
+from workflows.errors import FormInvalidError
+
+from . import messages, serialize
 from .base import actor, api_user, bp, paging, validated
 from .inputs import json_object
 
@@ -25,10 +29,14 @@ TASKS_PER_PAGE = 50
 def list_tasks():
     """One page of my actionable tasks, soonest due first (the same indexed query as the inbox page)."""
     page, per_page = paging(TASKS_PER_PAGE)
-    query = inbox.inbox_query(api_user(), view="available")
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [serialize.task_json(row) for row in rows], "total": total, "page": page, "per_page": per_page}
+    cursor = request.args.get("cursor") or None
+    try:
+        found = inbox.inbox_page(api_user(), view="available", cursor=cursor, limit=per_page,
+                                 offset=0 if cursor else (page - 1) * per_page)
+    except ValueError as bad:
+        raise FormInvalidError({"cursor": [str(messages.NOT_VALID)]}) from bad
+    return {"items": [serialize.task_json(row.HumanTask) for row in found.items], "total": found.total,
+            "total_capped": found.total_capped, "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -27,11 +27,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import (Bank, Delegation, Household, HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion,
-                    TaskExclusion, Township, User, UserRole, db)
+from models import (ROLES, Bank, Delegation, Household, HumanTask, HumanTaskState, Loan, ProcessInstance,
+                    ProcessVersion, TaskExclusion, Township, User, UserRole, db)
 from models.subsidy import SubsidySettlement
 
-from .. import clock
+from .. import clock, keyset
 from ..errors import ForbiddenError
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
 from . import delegations
@@ -122,8 +122,11 @@ def _stand_in_condition(who: _Who):
     place = sa.or_(sa.and_(HumanTask.role.in_(sorted(TOWNSHIP_ROLES)), HumanTask.township_id == principal.township_id),
                    sa.and_(HumanTask.role.in_(sorted(BANK_ROLES)), HumanTask.bank_id == principal.bank_id),
                    HumanTask.role.not_in(sorted(TOWNSHIP_ROLES | BANK_ROLES)))
-    holds = sa.exists().where(UserRole.user_id == principal.id, UserRole.role == HumanTask.role)
-    excluded = sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == principal.id)
+    # correlated to both: two levels down, auto-correlation would cross-join every task instead
+    holds = (sa.exists().where(UserRole.user_id == principal.id, UserRole.role == HumanTask.role)
+             .correlate(HumanTask, principal))
+    excluded = (sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == principal.id)
+                .correlate(HumanTask, principal))
     return sa.exists().where(
         Delegation.delegate_id == who.user_id, Delegation.ended_at.is_(None), Delegation.starts_on <= who.today,
         Delegation.ends_on >= who.today, Delegation.role == HumanTask.role, Delegation.role.in_(sorted(who.roles)),
@@ -179,6 +182,61 @@ def inbox_query(user: User, *, view: str = "available", task_name: str | None = 
     return _joined(_row_columns()).join(page, page.c.id == HumanTask.id).order_by(*order)
 
 
+def sort_key(sort: str | None, walk_due_index: bool = True) -> keyset.Key:
+    """The keyset order of ``sort``: its column (a task without a due date, loan or township sorts
+    after the others ascending), then the task id. ``due`` and ``received`` follow
+    ``ix_human_tasks_role_due`` / ``ix_human_tasks_role_received``; ``township`` and ``amount`` sort the
+    matching tasks (a column of another table)."""
+    sort = normalized_sort(sort)
+    name = sort.lstrip("-")
+    column, nullable, parse = {"due": (HumanTask.due_at, True, keyset.parse_datetime),
+                               "received": (HumanTask.created_at, False, keyset.parse_datetime),
+                               "township": (Township.code, True, str),
+                               "amount": (Loan.amount, True, keyset.parse_decimal)}[name]
+    order = sa.func.coalesce(HumanTask.due_at, sa.null()) if name == "due" and not walk_due_index else None
+    return keyset.Key(sort, column, HumanTask.id, sort.startswith("-"), nullable, parse, order)
+
+
+def inbox_page(user: User, *, view: str = "available", task_name: str | None = None,
+               township_id: int | None = None, overdue_only: bool = False, q: str | None = None,
+               sort: str = "due", cursor: str | None = None, limit: int = 25, view_size: int | None = None,
+               count: bool = True, offset: int = 0) -> keyset.KeysetPage:
+    """One page of the inbox from ``cursor`` (the first without one): rows as ``inbox_query`` yields
+    them, the cursors of the next and previous pages and the count capped at ``keyset.CAP``.
+
+    The page reads about ``limit`` rows from an index whatever its depth (see ``workflows.keyset``).
+    ``ValueError`` for a cursor that is not one of this order. ``view_size`` as for ``inbox_query``;
+    ``offset`` (no cursor): the API's old paging by number, in the same order."""
+    key = sort_key(sort, walk_due_index=view_size is None or view_size > FEW)
+    position = keyset.decode(cursor, key) if cursor else None
+    scope = _page_scope(user, view)
+    query = _matching(_joined([*_row_columns(), key.column.label("sort_key")]), user, view, task_name,
+                      township_id, overdue_only, q, scope=scope)
+    result = keyset.page(query, key, position, limit, value_of=lambda row: row.sort_key,
+                         id_of=lambda row: row.HumanTask.id, count=False, offset=offset)
+    if count:
+        counted = _matching(sa.select(HumanTask.id).outerjoin(Loan, Loan.id == HumanTask.loan_id)
+                            .outerjoin(Household, Household.id == Loan.household_id), user, view, task_name,
+                            township_id, overdue_only, q, scope=scope)
+        result.total, result.total_capped = keyset.capped_count(counted)
+    return result
+
+
+def _page_scope(user: User, view: str):
+    """The condition of ``view``; for ``available``, without the 代理 part when the user stands in for
+    no one today (one lookup of ``delegations``). That part is an OR with a subquery, which keeps the
+    database from reading the role's index range (role, township or bank, due date): without it a
+    clerk's page among a province's tasks reads one page of rows instead of every ready task."""
+    if view != "available" or delegations.stand_ins(user):
+        return scope_condition(user, view)
+    who = _who(user)
+    scopes = _scopes(who)
+    if not scopes:
+        return sa.false()
+    claim = sa.or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == who.user_id)
+    return sa.and_(sa.or_(*scopes), claim, _not_excluded(who.user_id))
+
+
 def _row_columns() -> list:
     return [HumanTask, Loan, Household, Township.name.label("township_name"), Bank.name.label("bank_name"),
             Assignee.display_name.label("assignee_name"), *_process_columns()]
@@ -196,9 +254,11 @@ def _joined(columns: list) -> sa.Select:
 
 
 def _matching(query: sa.Select, user: User, view: str, task_name: str | None, township_id: int | None,
-              overdue_only: bool, q: str | None) -> sa.Select:
-    """``query`` narrowed to the ready tasks of ``view`` that pass the filters and the search."""
-    query = query.where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
+              overdue_only: bool, q: str | None, *, scope=None) -> sa.Select:
+    """``query`` narrowed to the ready tasks of ``view`` that pass the filters and the search
+    (``scope``: the view's condition if already worked out, see ``_page_scope``)."""
+    query = query.where(HumanTask.state == HumanTaskState.READY,
+                        scope_condition(user, view) if scope is None else scope)
     if task_name:
         query = query.where(HumanTask.name == task_name)
     if township_id:
@@ -255,14 +315,33 @@ def order_by(sort: str | None, walk_due_index: bool = True) -> tuple:
     return column, HumanTask.id
 
 
-def counts_by_task(user: User, view: str = "available") -> dict[str, int]:
-    """How many tasks of each kind (BPMN task id) the user's ``view`` holds."""
-    query = (
-        sa.select(HumanTask.name, sa.func.count())
-        .where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
-        .group_by(HumanTask.name).order_by(HumanTask.name)
-    )
+def counts_by_task(user: User, view: str = "available", up_to: int | None = None) -> dict[str, int]:
+    """How many tasks of each kind (BPMN task id) the user's ``view`` holds; with ``up_to``, counted
+    among the first ``up_to`` tasks only (a district role's tens of thousands are not all counted on
+    every page: the caller shows "1,000+" when the counts add up to ``up_to``)."""
+    waiting = sa.select(HumanTask.name).where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
+    if up_to is not None:
+        waiting = waiting.limit(up_to)
+    names = waiting.subquery()
+    query = sa.select(names.c.name, sa.func.count()).group_by(names.c.name).order_by(names.c.name)
     return {name: n for name, n in db.session.execute(query)}
+
+
+def task_names(user: User, view: str = "available") -> list[str]:
+    """The kinds of ready task (BPMN task ids) of the roles ``view`` may show, for the filter menu:
+    a skip scan of ``ix_human_tasks_role_name`` (one index probe per kind and role), however many
+    tasks wait. A kind may have no task inside the user's township or bank."""
+    roles = sorted(ROLES) if view == "all" or (view == "team" and user.roles & OVERSEERS) else sorted(user.roles)
+    found: set[str] = set()
+    for role in roles:
+        name = ""
+        while True:
+            name = db.session.scalar(sa.select(sa.func.min(HumanTask.name)).where(
+                HumanTask.state == HumanTaskState.READY, HumanTask.role == role, HumanTask.name > name))
+            if name is None:
+                break
+            found.add(name)
+    return sorted(found)
 
 
 def count_available(user: User, up_to: int | None = None) -> int:
