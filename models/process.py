@@ -19,7 +19,7 @@ class ProcessVersion(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     process_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     version: so.Mapped[int]
-    sources: so.Mapped[dict] = so.mapped_column(sa.JSON)  # file name -> XML text
+    sources: so.Mapped[dict] = so.mapped_column(sa.JSON, deferred=True)  # file name -> XML text, read to parse
     source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     comment: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     deployed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))

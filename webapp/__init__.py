@@ -53,9 +53,10 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    from .i18n import select_locale, select_timezone
+    from .i18n import select_locale, select_timezone, wtforms_translations_once
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(wtforms_translations_once)
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -77,7 +77,7 @@ def _new_password_first():
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user of a page session that is still good (see the module docstring), else None."""
-    user = db.session.get(User, int(user_id), populate_existing=True) if user_id.isdigit() else None
+    user = accounts.user_with_roles(int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_active or session.get(GENERATION) != user.session_generation:
         return _end_page_session()
     now = int(clock.wall_now().timestamp())

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ROLES, ApiToken, Bank, SignInAttempt, Township, User, UserRole, db
@@ -52,6 +53,11 @@ def create_user(username: str, password: str, roles: list[str], *, display_name:
 
 
 @unit_of_work
+def user_with_roles(user_id: int) -> User | None:
+    """The user, fresh from the database with their roles, in one statement (every page request loads it)."""
+    return db.session.get(User, user_id, populate_existing=True, options=[so.joinedload(User.role_rows)])
+
+
 def deactivate(username: str, actor: Actor = SYSTEM) -> int:
     """停用账号: the user can no longer sign in or act; their claimed tasks go back to their role's pool.
 

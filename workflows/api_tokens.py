@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from models import ApiToken, User, db
 
@@ -63,7 +64,11 @@ def sign_in(username: str, password: str, *, lifetime: timedelta, limits: accoun
 def _live_token(token: str | None) -> ApiToken | None:
     if not token:
         return None
-    row = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
+    # one statement: the token, its user and the user's roles (authentication is on every API request)
+    row = db.session.scalars(
+        sa.select(ApiToken).join(ApiToken.user).where(ApiToken.token_hash == digest(token))
+        .options(so.contains_eager(ApiToken.user).joinedload(User.role_rows))
+    ).unique().first()
     if row is None or row.expires_at <= clock.wall_now() or not row.user.is_active:
         return None
     return row

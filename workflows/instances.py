@@ -24,6 +24,9 @@ class LoadedInstance:
     row: ProcessInstance
     workflow: BpmnWorkflow
     loaded_version: int
+    # the ready user tasks when loaded, which the inbox holds as open rows (one per task): the refresh
+    # after a step works from it instead of reading the rows back; None: read them (a new instance has none)
+    ready_when_loaded: frozenset[str] | None = None
 
 
 def latest_version(process_key: str) -> ProcessVersion:
@@ -56,7 +59,9 @@ def load(instance_id: int, expected_version: int | None = None) -> LoadedInstanc
     if expected_version is not None and row.version != expected_version:
         raise ConcurrentUpdateError("the loan changed since you opened it")
     parsed = engine.SPECS.get(row.process_version)
-    return LoadedInstance(row, engine.load_state(parsed, row.state), row.version)
+    workflow = engine.load_state(parsed, row.state)
+    ready = frozenset(str(t.id) for t in engine.ready_user_tasks(workflow))
+    return LoadedInstance(row, workflow, row.version, ready)
 
 
 def save(loaded: LoadedInstance) -> None:
@@ -94,12 +99,11 @@ def find_ready_task(loaded: LoadedInstance, spiff_task_id: str):
     return spiff_task
 
 
-def status_after_step(loaded: LoadedInstance, created: list[HumanTask]) -> str | None:
+def status_after_step(loaded: LoadedInstance, new_task_ids: set[str]) -> str | None:
     """The loan status the diagram names (``loan_status``) for the tasks just made ready or the end reached."""
     status = None
-    ids = {row.spiff_task_id for row in created}
     for spiff_task in engine.ready_user_tasks(loaded.workflow):
-        if str(spiff_task.id) in ids:
+        if str(spiff_task.id) in new_task_ids:
             status = engine.task_properties(spiff_task).get("loan_status") or status
     end = _end_task(loaded.workflow) if loaded.workflow.completed else None
     if end is not None:
@@ -114,21 +118,46 @@ def refresh_inbox(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
     instance's own scope. A new row gets the four-eyes exclusions its task declares. Returns the
     rows of tasks that became ready in this step.
     """
+    return _insert_rows(loaded, loan, newly_ready(loaded))
+
+
+def newly_ready(loaded: LoadedInstance) -> list:
+    """The ready user tasks the inbox has no row for yet; rows of tasks no longer ready are cancelled."""
     ready = {str(t.id): t for t in engine.ready_user_tasks(loaded.workflow)}
-    open_rows = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY)).all()
-    for row in open_rows:
-        if row.spiff_task_id not in ready:
-            row.state = HumanTaskState.CANCELLED
-    known = {row.spiff_task_id for row in open_rows}
+    known = _cancel_rows_no_longer_ready(loaded, ready)
+    return [t for key, t in ready.items() if key not in known]
+
+
+def _insert_rows(loaded: LoadedInstance, loan: Loan | None, fresh: list) -> list[HumanTask]:
     township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (loaded.row.township_id, loaded.row.bank_id)
-    fresh = [t for key, t in ready.items() if key not in known]
     created = [_inbox_row(loaded.row, loan, t, township_id, bank_id) for t in fresh]
     db.session.add_all(created)
-    db.session.flush()
+    db.session.flush()  # one INSERT for all the new rows
     for row, spiff_task in zip(created, fresh):
         four_eyes.exclude_performers(row, engine.task_properties(spiff_task))
     return created
+
+
+def _cancel_rows_no_longer_ready(loaded: LoadedInstance, ready: dict) -> set[str]:
+    """Cancel the open rows whose task is no longer ready; the spiff ids of the open rows before."""
+    if loaded.ready_when_loaded is None:
+        open_rows = db.session.scalars(sa.select(HumanTask).where(
+            HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY)).all()
+        for row in open_rows:
+            if row.spiff_task_id not in ready:
+                row.state = HumanTaskState.CANCELLED
+        return {row.spiff_task_id for row in open_rows}
+    gone = [key for key in loaded.ready_when_loaded if key not in ready and not _completed(loaded.workflow, key)]
+    if gone:  # a completed task's row is done by its step: this runs only when a step cancels other tasks
+        db.session.execute(sa.update(HumanTask).where(
+            HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY,
+            HumanTask.spiff_task_id.in_(gone)).values(state=HumanTaskState.CANCELLED))
+    return set(loaded.ready_when_loaded)
+
+
+def _completed(workflow: BpmnWorkflow, spiff_task_id: str) -> bool:
+    spiff_task = workflow.get_task_from_id(UUID(spiff_task_id))
+    return spiff_task is not None and spiff_task.state == TaskState.COMPLETED
 
 
 def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, township_id: int | None,
@@ -144,12 +173,14 @@ def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, townshi
 
 
 def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
-    """After the engine ran: refresh the inbox, apply the diagram's ``loan_status``, save the state."""
-    created = refresh_inbox(loaded, loan)
+    """After the engine ran: apply the diagram's ``loan_status``, refresh the inbox, save the state
+    (the status first: the loan's columns then go in one UPDATE with the step's own)."""
+    fresh = newly_ready(loaded)
     if loan is not None:
-        loan.status = status_after_step(loaded, created) or loan.status
+        loan.status = status_after_step(loaded, {str(t.id) for t in fresh}) or loan.status
         if loan.status == "rejected" and loaded.workflow.completed:
             data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
             loan.rejection_codes = data.get("policy_violations") or [reached_end(loaded.workflow)]
+    created = _insert_rows(loaded, loan, fresh)
     save(loaded)
     return created

@@ -102,18 +102,16 @@ class DisburseLoan(Step):
         if loan.approved_on and day < loan.approved_on:
             raise PolicyViolationError(["invalid"], {"disbursed_on": ["before_approval"]})
         amount = loan.approved_amount
+        if loan.previous_loan_id is not None:  # the renewed loan is repaid first: it no longer counts against the caps
+            renewals.close_renewed(loan, ctx.actor)
+        # the caps' shares before the loan's own columns change: its columns then go in one UPDATE
+        loan.subsidised_principal, loan.covered_principal = policy.capped_shares(amount, loan.household_id, loan.id, [
+            (policy.setting("subsidised_principal_cap", day), Loan.subsidised_principal),
+            (policy.setting("covered_principal_cap", day), Loan.covered_principal)])
         loan.contract_number, loan.account_number = ctx.data["contract_number"], ctx.data["account_number"]
         loan.disbursed_on, loan.maturity_date = day, post_loan.maturity_of(day, loan.approved_term_months)
         loan.principal_outstanding, loan.status = amount, "active"
-        if loan.previous_loan_id is not None:  # the renewed loan is repaid first: it no longer counts against the caps
-            renewals.close_renewed(loan, ctx.actor)
-        loan.subsidised_principal = policy.capped_share(
-            amount, loan.household_id, loan.id, policy.setting("subsidised_principal_cap", day),
-            Loan.subsidised_principal)
-        loan.covered_principal = policy.capped_share(
-            amount, loan.household_id, loan.id, policy.setting("covered_principal_cap", day),
-            Loan.covered_principal)
-        repayments.create_schedule(loan)
+        repayments.create_schedule(loan, want_lines=False)
 
 
 for _name, _step in (("register_application", RegisterApplication()), ("investigate_credit", InvestigateCredit()),

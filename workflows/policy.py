@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from models import OUTSTANDING_STATUSES, Household, Loan, LprRate, PolicySetting, db
 
@@ -27,19 +28,78 @@ class MissingPolicyDataError(LookupError):
     """No LPR publication or setting is in force on the asked day."""
 
 
+SETTINGS_KEY, RATES_KEY = "policy_settings", "lpr_rates"  # session.info: the whole table, read once per transaction
+
+
 def setting(key: str, day: date) -> Decimal:
     """The dated setting ``key`` in force on ``day``, as a Decimal."""
-    row = db.session.scalars(PolicySetting.in_force_on(key, day)).first()
-    if row is None:
+    value = setting_text(key, day)
+    if value is None:
         raise MissingPolicyDataError(f"no policy setting {key!r} in force on {day}")
-    return Decimal(row.value)
+    return Decimal(value)
+
+
+def setting_text(key: str, day: date) -> str | None:
+    """The text of the dated setting ``key`` in force on ``day``, or ``None`` if none is."""
+    for effective_from, value in _settings().get(key, ()):
+        if effective_from <= day:
+            return value
+    return None
 
 
 def lpr_in_force(day: date) -> LprRate:
-    row = db.session.scalars(LprRate.in_force_on(day)).first()
-    if row is None:
-        raise MissingPolicyDataError(f"no LPR publication in force on {day}")
-    return row
+    for row in _rates():
+        if row.effective_date <= day:
+            return row
+    raise MissingPolicyDataError(f"no LPR publication in force on {day}")
+
+
+def _settings() -> dict[str, list[tuple[date, str]]]:
+    """Every dated setting, newest first per key: a step reads several, so the small table is read
+    once per transaction, not once per figure."""
+    cached = db.session.info.get(SETTINGS_KEY)
+    if cached is None:
+        cached = {}
+        for key, effective_from, value in db.session.execute(sa.select(
+                PolicySetting.key, PolicySetting.effective_from, PolicySetting.value)
+                .order_by(PolicySetting.key, PolicySetting.effective_from.desc())):
+            cached.setdefault(key, []).append((effective_from, value))
+        db.session.info[SETTINGS_KEY] = cached
+    return cached
+
+
+def _rates() -> list[LprRate]:
+    """Every LPR publication, newest first (a few dozen rows), once per transaction."""
+    cached = db.session.info.get(RATES_KEY)
+    if cached is None:
+        cached = db.session.info[RATES_KEY] = list(db.session.scalars(
+            sa.select(LprRate).order_by(LprRate.effective_date.desc())))
+    return cached
+
+
+def _forget(session) -> None:
+    session.info.pop(SETTINGS_KEY, None)
+    session.info.pop(RATES_KEY, None)
+
+
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def _forget_reference(session, transaction) -> None:
+    if transaction.parent is None:
+        _forget(session)
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _forget_edited_reference(session, flush_context, instances) -> None:
+    """A setting or rate added or changed in this transaction is read afresh."""
+    if (SETTINGS_KEY in session.info or RATES_KEY in session.info) and any(
+            isinstance(o, (PolicySetting, LprRate)) for o in (*session.new, *session.dirty, *session.deleted)):
+        _forget(session)
+
+
+@sa.event.listens_for(so.Session, "after_attach")
+def _forget_attached_reference(session, instance) -> None:
+    if isinstance(instance, (PolicySetting, LprRate)):
+        _forget(session)
 
 
 def rate_cap(tenor: str, day: date) -> Decimal:
@@ -87,12 +147,17 @@ def application_facts(household: Household, id_number: str, amount: Decimal, app
 
 def capped_share(amount: Decimal, household_id: int, loan_id: int, cap: Decimal, column) -> Decimal:
     """The part of ``amount`` still under the per-household ``cap`` given the household's other loans."""
-    used = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(
+    return capped_shares(amount, household_id, loan_id, [(cap, column)])[0]
+
+
+def capped_shares(amount: Decimal, household_id: int, loan_id: int, caps: list[tuple[Decimal, object]]) -> list[Decimal]:
+    """:func:`capped_share` for several ``(cap, column)`` pairs, summed in one statement."""
+    used = db.session.execute(
+        sa.select(*(sa.func.coalesce(sa.func.sum(column), 0) for _, column in caps)).where(
             Loan.household_id == household_id, Loan.id != loan_id, Loan.status.in_(OUTSTANDING_STATUSES)
         )
-    )
-    return max(Decimal("0.00"), min(amount, cap - Decimal(str(used))))
+    ).one()
+    return [max(Decimal("0.00"), min(amount, cap - Decimal(str(spent)))) for (cap, _), spent in zip(caps, used)]
 
 
 def dmn_limit(code: str, process_key: str = "microcredit_loan", table: str = "loan_policy.dmn") -> Decimal | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Loan, PolicySetting, db
+from models import Loan, db
 from models.repayment import Repayment, RepaymentScheduleLine
 
 from .. import policy
@@ -26,10 +26,10 @@ COMPOUND_KEY = "penalty_on_unpaid_interest"  # 复利: "1" charges penalty inter
 
 def text_setting(key: str, day: date) -> str:
     """The dated text setting ``key`` in force on ``day`` (``policy.setting`` reads numbers)."""
-    row = db.session.scalars(PolicySetting.in_force_on(key, day)).first()
-    if row is None:
+    value = policy.setting_text(key, day)
+    if value is None:
         raise policy.MissingPolicyDataError(f"no policy setting {key!r} in force on {day}")
-    return row.value.strip()
+    return value.strip()
 
 
 def bank_setting(key: str, loan: Loan, default: str | None = None) -> str:
@@ -37,9 +37,9 @@ def bank_setting(key: str, loan: Loan, default: str | None = None) -> str:
     ``key``, else ``default`` (``None``: the setting must exist). Read once: terms stay unchanged."""
     day = loan.disbursed_on
     for name in (f"{key}.{loan.bank.code}", key):
-        row = db.session.scalars(PolicySetting.in_force_on(name, day)).first()
-        if row is not None:
-            return row.value.strip()
+        value = policy.setting_text(name, day)
+        if value is not None:
+            return value.strip()
     if default is None:
         raise policy.MissingPolicyDataError(f"no policy setting {key!r} in force on {day}")
     return default

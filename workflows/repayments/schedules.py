@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from models import Loan, db
+from models.base import utcnow
 from models.repayment import Repayment, RepaymentScheduleLine
 
 from .. import policy
@@ -18,24 +21,28 @@ class ScheduleChangedError(ValueError):
     """The schedule has lines the snapshot does not know (an extension since): it cannot be put back."""
 
 
+def _row(loan: Loan, item, part: str, method: str, basis: int) -> dict:
+    return dict(loan_id=loan.id, seq=item.seq, due_on=item.due_on, principal=item.principal, interest=item.interest,
+                period_start=item.period_start, period_end=item.period_end, part=part, method=method,
+                day_count_basis=basis, created_at=utcnow())
+
+
 def _line(loan: Loan, item, part: str, method: str, basis: int) -> RepaymentScheduleLine:
-    return RepaymentScheduleLine(loan_id=loan.id, seq=item.seq, due_on=item.due_on, principal=item.principal,
-                                 interest=item.interest, period_start=item.period_start,
-                                 period_end=item.period_end, part=part, method=method, day_count_basis=basis)
+    return RepaymentScheduleLine(**_row(loan, item, part, method, basis))
 
 
-def create_schedule(loan: Loan) -> list[RepaymentScheduleLine]:
-    """The loan's schedule, made once at disbursement in the caller's transaction (idempotent)."""
+def create_schedule(loan: Loan, want_lines: bool = True) -> list[RepaymentScheduleLine]:
+    """The loan's schedule, made once at disbursement in the caller's transaction (idempotent); its
+    lines, read back unless ``want_lines`` is false (the disbursement step does not need them)."""
     existing = schedule_lines(loan.id)
     if existing:
         return existing
     method, basis = repayment_method(loan), int(policy.setting("day_count_basis", loan.disbursed_on))
     built = money_schedule.build_schedule(loan.disbursed_on, loan.maturity_date, loan.approved_amount,
                                           loan.annual_rate, method, basis)
-    lines = [_line(loan, item, "original", method, basis) for item in built]
-    db.session.add_all(lines)
-    db.session.flush()
-    return lines
+    # one multi-row INSERT (the ORM would send one per line), then the lines as the session's objects
+    db.session.execute(sa.insert(RepaymentScheduleLine), [_row(loan, item, "original", method, basis) for item in built])
+    return schedule_lines(loan.id) if want_lines else []
 
 
 def extend_schedule(loan: Loan, new_maturity: date) -> None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
-from models import HumanTask, HumanTaskState, TaskExclusion, User, db
+from models import HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, TaskExclusion, User, db
 
 from ..errors import (AlreadyCompletedError, ClaimedByColleagueError, DomainError, ForbiddenError, FourEyesError,
                       NotFoundError)
@@ -37,15 +38,57 @@ class Purpose(StrEnum):
     REASSIGN = "reassign"
 
 
+EXCLUSIONS_SEEN = "task_exclusions_seen"  # session.info: {(task id, user id): excluded} for this transaction
+SUBJECTS_HELD = "task_subjects_held"  # session.info: the rows loaded with the last task (the identity map is weak)
+
+
 def task_for(user: User, task_id: int, purpose: Purpose | str = Purpose.READ) -> HumanTask:
-    """The task, if ``user`` may use it for ``purpose``; otherwise the refusal (see the module)."""
-    row = db.session.get(HumanTask, task_id)
+    """The task, if ``user`` may use it for ``purpose``; otherwise the refusal (see the module).
+
+    One statement: the row with whether four eyes excludes ``user`` from it, and to complete it also
+    its process instance, version and loan (the completion needs them next). Asked again in the same
+    transaction (the page and the API check before they validate the form), it reads nothing."""
+    purpose = Purpose(purpose)
+    row = _seen_row(user, task_id)
+    if row is None:
+        row = _load(user, task_id, with_subject=purpose is Purpose.COMPLETE)
     if row is None:
         raise NotFoundError(f"task {task_id}")
     refusal = refusal_for(user, row, Purpose(purpose))
     if refusal is not None:
         raise refusal
     return row
+
+
+def _seen_row(user: User | None, task_id: int) -> HumanTask | None:
+    """The row this transaction already checked for ``user``, from the session, without a statement."""
+    if user is None or (task_id, user.id) not in db.session.info.get(EXCLUSIONS_SEEN, {}):
+        return None
+    return db.session.identity_map.get(db.session.identity_key(HumanTask, task_id))
+
+
+def _load(user: User | None, task_id: int, *, with_subject: bool) -> HumanTask | None:
+    excluded = (sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == user.id)
+                if user is not None else sa.false())
+    query = sa.select(HumanTask, excluded.label("excluded")).where(HumanTask.id == task_id)
+    if with_subject:  # into the session's identity map: instances.load and the loan look-up find them there
+        query = (query.add_columns(ProcessInstance, ProcessVersion, Loan)
+                 .join(ProcessInstance, ProcessInstance.id == HumanTask.process_instance_id)
+                 .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+                 .outerjoin(Loan, Loan.id == HumanTask.loan_id))
+    found = db.session.execute(query).first()
+    if found is None:
+        return None
+    if user is not None:
+        db.session.info.setdefault(EXCLUSIONS_SEEN, {})[(task_id, user.id)] = bool(found.excluded)
+    db.session.info[SUBJECTS_HELD] = tuple(found)  # held until the next task is loaded: the answer reads them
+    return found[0]
+
+
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def _forget_exclusions(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: a new one reads afresh
+        session.info.pop(EXCLUSIONS_SEEN, None)
 
 
 def refusal_for(user: User | None, row: HumanTask, purpose: Purpose) -> DomainError | None:
@@ -106,5 +149,8 @@ def may(user: User | None, row: HumanTask, purpose: Purpose | str) -> bool:
 
 def is_excluded(user: User, row: HumanTask) -> bool:
     """四眼原则: ``user`` performed an earlier task that ``row`` keeps apart from it."""
+    seen = db.session.info.get(EXCLUSIONS_SEEN, {}).get((row.id, user.id))
+    if seen is not None:
+        return seen
     return db.session.scalar(sa.select(sa.exists().where(
         TaskExclusion.human_task_id == row.id, TaskExclusion.user_id == user.id))) or False

@@ -38,9 +38,10 @@ def complete_task(actor: Actor, task_id: int, data: dict, expected_version: int 
     loan = db.session.get(Loan, row.loan_id) if row.loan_id else None
     before = loan_snapshot(loan) if loan else None
     ctx = run_step(actor, loaded, loan, spiff_task, row, data)
+    changed_before, after = _changes(before, loan, data, ctx.task_data)
     audit.record("task_completed", actor, loan=loan, process_instance_id=loaded.row.id, task_name=row.name,
-                 township_id=row.township_id, bank_id=row.bank_id, before=before,
-                 after=_after(loan, data, ctx.task_data), comment=task_comment(data))
+                 township_id=row.township_id, bank_id=row.bank_id, before=changed_before, after=after,
+                 comment=task_comment(data))
     return row
 
 
@@ -68,10 +69,16 @@ def run_step(actor: Actor, loaded: instances.LoadedInstance, loan: Loan | None, 
     return ctx
 
 
-def _after(loan: Loan | None, data: dict, task_data: dict) -> dict:
-    if loan is not None:
-        return {"form": data, "loan": loan_snapshot(loan)}
-    return {"form": data, "process": {k: task_data[k] for k in sorted(task_data) if k not in engine.RESERVED_DATA_KEYS}}
+def _changes(before: dict | None, loan: Loan | None, data: dict, task_data: dict) -> tuple[dict | None, dict]:
+    """The audit's before and after of a step: the loan columns the step changed (their old and new
+    values: the event records what changed, not the whole loan twice) and the submitted form; for a
+    process without a loan, the form and the process data."""
+    if loan is None:
+        return None, {"form": data, "process": {k: task_data[k] for k in sorted(task_data)
+                                                if k not in engine.RESERVED_DATA_KEYS}}
+    now = loan_snapshot(loan)
+    changed = [key for key in now if before.get(key) != now[key]]
+    return {key: before.get(key) for key in changed}, {"form": data, "loan": {key: now[key] for key in changed}}
 
 
 def task_comment(data: dict) -> str | None:
