@@ -130,7 +130,7 @@ def newly_ready(loaded: LoadedInstance) -> list:
 
 def _insert_rows(loaded: LoadedInstance, loan: Loan | None, fresh: list) -> list[HumanTask]:
     township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (loaded.row.township_id, loaded.row.bank_id)
-    created = [_inbox_row(loaded.row, loan, t, township_id, bank_id) for t in fresh]
+    created = [inbox_row(loaded.row, loan, t, township_id, bank_id) for t in fresh]
     db.session.add_all(created)
     db.session.flush()  # one INSERT for all the new rows
     for row, spiff_task in zip(created, fresh):
@@ -160,8 +160,9 @@ def _completed(workflow: BpmnWorkflow, spiff_task_id: str) -> bool:
     return spiff_task is not None and spiff_task.state == TaskState.COMPLETED
 
 
-def _inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, township_id: int | None,
-               bank_id: int | None) -> HumanTask:
+def inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, township_id: int | None,
+              bank_id: int | None) -> HumanTask:
+    """The inbox row (not yet added) of a ready user task: its lane is the role, its scope the given one."""
     props, now = engine.task_properties(spiff_task), clock.now()
     spec = spiff_task.task_spec
     return HumanTask(

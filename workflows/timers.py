@@ -298,10 +298,10 @@ def _run(row: ProcessInstance, loan: Loan | None, open_rows: list[HumanTask]) ->
     known = {task.spiff_task_id for task in open_rows}
     township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (row.township_id, row.bank_id)
     fresh = [task for key, task in ready.items() if key not in known]
-    created = [instances._inbox_row(row, loan, task, township_id, bank_id) for task in fresh]
+    created = [instances.inbox_row(row, loan, task, township_id, bank_id) for task in fresh]
     status, codes = None, None
     if loan is not None:
-        status = instances.status_after_step(loaded, created)
+        status = instances.status_after_step(loaded, {str(task.id) for task in fresh})
         if (status or loan.status) == "rejected" and workflow.completed:
             data = workflow.last_task.data if workflow.last_task else {}
             codes = data.get("policy_violations") or [instances.reached_end(workflow)]
