@@ -69,6 +69,8 @@ bench: venv translations
 	$(PY) bench/overdue.py
 	$(PY) bench/simulate.py
 	$(PY) bench/credit_rating.py
+	$(PY) bench/history.py
+	$(PY) bench/lists.py
 
 LOANS ?= 1000000
 TOWNSHIPS ?= 400
