@@ -34,7 +34,8 @@ EXAMPLES = 20
 BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 BEYOND_THE_SCHEMA = {  # operation: the fields a rule may refuse valid data on (None: any field)
-    "GET /loans": {"applied_to"},  # not before applied_from
+    "GET /loans": {"applied_to", "cursor"},  # not before applied_from; a cursor this list issued
+    "GET /tasks": {"cursor"},  # a cursor this list issued (opaque: a made-up one is refused)
     "GET /audit": {"to"},  # not before from
     "GET /reports/{name}": {"from", "to"},  # not after to, at most 3660 days; the policy in force on `to`
     "POST /loans": None,  # a listed household of the clerk's township, a partner bank, the loan policy
