@@ -61,29 +61,31 @@ def _same(row, other) -> sa.ColumnElement[bool]:
     return sa.and_(*(getattr(row, name) == getattr(other, name) for name in _figures()))
 
 
-def _latest_day(loan_id, day: date) -> sa.ScalarSelect:
-    """The ``valid_from`` of the row valid on ``day`` of the loan ``loan_id`` (a column of the enclosing
-    query): one seek in the ``(loan_id, valid_from)`` index per loan."""
-    earlier = aliased(LoanHistory, name="latest")
-    return sa.select(sa.func.max(earlier.valid_from)).where(earlier.loan_id == loan_id, earlier.valid_from <= day) \
-        .scalar_subquery()
+def valid_on(day: date, loan_ids: Iterable[int] | None = None):
+    """``(row, condition)``: an alias of each loan's ``loan_history`` row valid on ``day`` (the latest
+    with ``valid_from`` on or before it) and the join condition to the enclosing query's ``Loan``. For an
+    outer join from ``loans`` (loans lent after ``day`` keep their place with no row).
 
-
-def valid_on(day: date):
-    """``(row, condition)``: an alias of ``loan_history`` and the join condition that picks, for each
-    ``Loan`` of the enclosing query, its row valid on ``day``. For an outer join from ``loans`` (loans
-    lent after ``day`` keep their place with no row): the join seeks each loan's row in the index."""
-    row = aliased(LoanHistory, name="then")
-    return row, sa.and_(row.loan_id == Loan.id, row.valid_from == _latest_day(Loan.id, day))
+    Set-based, whatever the number of loans: the latest day per loan is one ``GROUP BY`` over the
+    ``(loan_id, valid_from)`` index (narrowed to ``loan_ids`` when given, so a commit's few loans seek
+    only theirs), joined back to its row once; no subquery is run per loan."""
+    ids = [] if loan_ids is None else [LoanHistory.loan_id.in_(sorted(set(loan_ids)))]
+    latest = (sa.select(LoanHistory.loan_id, sa.func.max(LoanHistory.valid_from).label("valid_from"))
+              .where(LoanHistory.valid_from <= day, *ids).group_by(LoanHistory.loan_id).subquery("latest"))
+    latest_row = sa.and_(LoanHistory.loan_id == latest.c.loan_id, LoanHistory.valid_from == latest.c.valid_from)
+    rows = sa.select(LoanHistory).join(latest, latest_row).subquery("then")
+    row = aliased(LoanHistory, rows, name="then")
+    return row, row.loan_id == Loan.id
 
 
 def as_of(day: date, loan_ids: Iterable[int] | None = None) -> sa.Subquery:
     """Each loan's history row valid on ``day`` (the latest with ``valid_from`` on or before it);
     loans lent after ``day`` have none. Columns as ``loan_history``'s."""
-    row, valid = valid_on(day)
+    ids = None if loan_ids is None else list(loan_ids)
+    row, valid = valid_on(day, ids)
     query = sa.select(row).join(Loan, valid)
-    if loan_ids is not None:
-        query = query.where(Loan.id.in_(list(loan_ids)))
+    if ids is not None:
+        query = query.where(Loan.id.in_(ids))
     return query.subquery("as_of")
 
 
@@ -115,7 +117,7 @@ def record_changes(loan_ids: Iterable[int] | None = None, day: date | None = Non
         sa.exists().where(before.loan_id == today.loan_id, before.valid_from == previous_day, _same(before, today)))
         .execution_options(synchronize_session=False))
 
-    row, valid = valid_on(day)
+    row, valid = valid_on(day, ids)
     changed = (sa.select(Loan.id, sa.literal(day, sa.Date), *figures.values(), Loan.township_id, Loan.bank_id)
                .outerjoin(row, valid)
                .where(Loan.disbursed_on.is_not(None), *only(Loan.id),

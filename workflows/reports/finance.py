@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from models import OUTSTANDING_STATUSES, Loan, User, db
 from models.risk_fund import RiskFundEntry
 from models.subsidy import SubsidyLine, SubsidySettlement
 
-from .. import policy, risk_fund
+from .. import loan_history, policy, risk_fund
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, require_reader, scoped_loans, total_row
 
 FUND_COLUMNS = [Column("name", "text"), Column("covered_loans"), Column("covered_balance", "money"),
@@ -43,23 +42,35 @@ def _fund_position(filters: ReportFilters, covered) -> dict:
             "meets_ratio": covered <= ratio * balance}
 
 
+def _covered_by_bank(user: User, filters: ReportFilters) -> dict[int, tuple[int, object]]:
+    """``{bank id: (covered loans, Σ covered principal outstanding)}`` of the scoped outstanding loans
+    disbursed by the end date, summed in SQL (each loan's share rounded to the fen first, as
+    ``risk_fund.covered_outstanding``)."""
+    query = (sa.select(Loan.bank_id, sa.func.count(), sa.func.sum(loan_history.covered_outstanding()))
+             .where(scoped_loans(user, filters, Loan), Loan.status.in_(OUTSTANDING_STATUSES),
+                    Loan.covered_principal > 0, Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to)
+             .group_by(Loan.bank_id))
+    return {bank_id: (count, covered) for bank_id, count, covered in db.session.execute(query)}
+
+
+def _compensation_by_bank(user: User, filters: ReportFilters) -> dict[int, tuple[int, object]]:
+    """``{bank id: (compensation lines, Σ amount)}`` paid in the period for scoped loans."""
+    query = (sa.select(Loan.bank_id, sa.func.count(), sa.func.sum(RiskFundEntry.amount))
+             .join(Loan, Loan.id == RiskFundEntry.loan_id)
+             .where(RiskFundEntry.kind == "compensation", scoped_loans(user, filters, Loan),
+                    RiskFundEntry.occurred_on.between(filters.date_from, filters.date_to))
+             .group_by(Loan.bank_id))
+    return {bank_id: (count, amount) for bank_id, count, amount in db.session.execute(query)}
+
+
 def risk_fund_coverage(user: User, filters: ReportFilters) -> ReportResult:
     require_reader(user)
-    figures: dict[int, list] = defaultdict(lambda: [0, ZERO, 0, ZERO])
-    loans = db.session.scalars(sa.select(Loan).where(
-        scoped_loans(user, filters, Loan), Loan.status.in_(OUTSTANDING_STATUSES), Loan.covered_principal > 0,
-        Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to))
-    for loan in loans:
-        figures[loan.bank_id][0] += 1
-        figures[loan.bank_id][1] += risk_fund.covered_outstanding(loan)
-    paid = db.session.execute(
-        sa.select(Loan.bank_id, RiskFundEntry.loan_id, RiskFundEntry.amount).join(Loan, Loan.id == RiskFundEntry.loan_id)
-        .where(RiskFundEntry.kind == "compensation", scoped_loans(user, filters, Loan),
-               RiskFundEntry.occurred_on.between(filters.date_from, filters.date_to)))
-    for bank_id, _loan_id, amount in paid:
-        figures[bank_id][2] += 1
-        figures[bank_id][3] += money(amount)
-    rows = [[bank.name, *figures.get(bank.id, [0, ZERO, 0, ZERO])] for bank in banks(user, filters)]
+    covered, paid = _covered_by_bank(user, filters), _compensation_by_bank(user, filters)
+    rows = []
+    for bank in banks(user, filters):
+        covered_loans, covered_balance = covered.get(bank.id, (0, 0))
+        compensated, compensation = paid.get(bank.id, (0, 0))
+        rows.append([bank.name, int(covered_loans), money(covered_balance), int(compensated), money(compensation)])
     totals = total_row(rows, FUND_COLUMNS)
     chart = {"labels": [row[0] for row in rows],
              "series": {"covered_balance": [row[2] for row in rows], "compensation_paid": [row[4] for row in rows]}}

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, Loan, User, db
+from models import OUTSTANDING_STATUSES, Household, Loan, User, db
 
 from .. import loan_history
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, require_reader, scoped_loans, total_row, \
@@ -43,7 +43,8 @@ class LoanFigures:
 
 def disbursed_loans(user: User, filters: ReportFilters) -> list[LoanFigures]:
     """The scoped loans disbursed on or before the end date, with their principal outstanding then
-    (one query: the loans joined to their history row as of the end date)."""
+    (one query: the loans joined to their history row as of the end date). Every loan is read into
+    Python: for figures per township, ``borrowing_households`` and ``_group`` sum in SQL instead."""
     then, valid = loan_history.valid_on(filters.as_of)
     at_end = sa.case((then.status.in_(OUTSTANDING_STATUSES), then.balance), else_=0)
     rows = db.session.execute(
@@ -56,6 +57,20 @@ def disbursed_loans(user: User, filters: ReportFilters) -> list[LoanFigures]:
                         money(outstanding), money(covered), money(approved))
             for loan_id, household_id, township_id, bank_id, status, disbursed_on, approved, outstanding, covered
             in rows]
+
+
+def borrowing_households(user: User, filters: ReportFilters) -> dict[int, int]:
+    """``{township id: households}``: the listed (not removed) households with a scoped loan outstanding
+    at the end date (its history row then: an outstanding status and a balance), counted per the loan's
+    township in SQL (what ``household_rate`` counts from ``disbursed_loans``, without reading the loans)."""
+    then, valid = loan_history.valid_on(filters.as_of)
+    query = (sa.select(Loan.township_id, sa.func.count(sa.distinct(Loan.household_id)))
+             .join(then, valid).join(Household, Household.id == Loan.household_id)
+             .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None),
+                    Loan.disbursed_on <= filters.date_to, Household.removed.is_(False),
+                    then.status.in_(OUTSTANDING_STATUSES), then.balance > 0)
+             .group_by(Loan.township_id))
+    return {township_id: int(count) for township_id, count in db.session.execute(query)}
 
 
 def _group(user: User, filters: ReportFilters, key: str) -> dict[int, list]:

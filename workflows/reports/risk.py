@@ -34,12 +34,6 @@ EXTENSION_COLUMNS = [Column("name", "text"), Column("extended_loans"), Column("e
 RECOVERY_TASKS = ("recover_loan", "confirm_recovery")
 
 
-def _loans(user: User, filters: ReportFilters, *conditions) -> list[Loan]:
-    return list(db.session.scalars(sa.select(Loan).where(
-        scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to,
-        *conditions).order_by(Loan.id)))
-
-
 def _overdue_figures(user: User, filters: ReportFilters) -> dict[int, dict]:
     """Per township: balance, overdue count and balance, balance per class, summed in SQL from the
     scoped loans' history rows as of the end date."""
@@ -77,38 +71,41 @@ def overdue(user: User, filters: ReportFilters) -> ReportResult:
                         {"overdue_principal": totals[3], "overdue_rate": totals[4]})
 
 
-def _task_events(filters: ReportFilters, task_names: tuple[str, ...]) -> dict[int, int]:
-    """Audit events of completed ``task_names`` in the period, counted per loan."""
-    query = (sa.select(AuditEvent.loan_id, sa.func.count())
-             .where(AuditEvent.action == "task_completed", AuditEvent.task_name.in_(task_names),
-                    AuditEvent.occurred_at >= filters.start_instant, AuditEvent.occurred_at < filters.end_instant)
-             .group_by(AuditEvent.loan_id))
-    return dict(db.session.execute(query).all())
+def _task_counts(filters: ReportFilters) -> sa.Subquery:
+    """Per loan, from its audit events of completed tasks (one pass over them): extension decisions
+    and recovery steps in the period, and whether a recovery was ever confirmed (``recovered``: 1 or 0)."""
+    in_period = sa.and_(AuditEvent.occurred_at >= filters.start_instant, AuditEvent.occurred_at < filters.end_instant)
 
-
-def _recovered_loan_ids() -> set[int]:
-    query = sa.select(AuditEvent.loan_id).where(AuditEvent.action == "task_completed",
-                                                AuditEvent.task_name == "confirm_recovery").distinct()
-    return set(db.session.scalars(query))
+    def counted(*condition):
+        return sa.func.sum(sa.case((sa.and_(*condition), 1), else_=0))
+    return (sa.select(AuditEvent.loan_id.label("loan_id"),
+                      counted(AuditEvent.task_name == "approve_extension", in_period).label("decisions"),
+                      counted(AuditEvent.task_name.in_(RECOVERY_TASKS), in_period).label("steps"),
+                      sa.func.max(sa.case((AuditEvent.task_name == "confirm_recovery", 1), else_=0)).label("recovered"))
+            .where(AuditEvent.action == "task_completed", AuditEvent.loan_id.is_not(None),
+                   AuditEvent.task_name.in_(("approve_extension", *RECOVERY_TASKS)))
+            .group_by(AuditEvent.loan_id).subquery("task_counts"))
 
 
 def extensions_recoveries(user: User, filters: ReportFilters) -> ReportResult:
+    """Per bank, summed in SQL over the scoped loans disbursed by the end date and their task counts."""
     require_reader(user)
-    decisions, steps = _task_events(filters, ("approve_extension",)), _task_events(filters, RECOVERY_TASKS)
-    recovered = _recovered_loan_ids()
-    figures: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, ZERO])
-    for loan in _loans(user, filters):
-        row = figures[loan.bank_id]
-        row[0] += loan.extension_count > 0
-        row[1] += decisions.get(loan.id, 0)
-        row[2] += loan.status == "recovering"
-        row[3] += steps.get(loan.id, 0)
-        row[4] += loan.status == "closed" and loan.id in recovered
-        if loan.status == "written_off":
-            row[5] += 1
-            row[6] += money(loan.principal_outstanding)
-    rows = [[bank.name, *(int(v) for v in figures.get(bank.id, [0] * 6)[:6]),
-             figures[bank.id][6] if bank.id in figures else ZERO] for bank in banks(user, filters)]
+    events = _task_counts(filters)
+
+    def count(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+    written_off = Loan.status == "written_off"
+    query = (sa.select(Loan.bank_id, count(Loan.extension_count > 0), sa.func.sum(events.c.decisions),
+                       count(Loan.status == "recovering"), sa.func.sum(events.c.steps),
+                       count(sa.and_(Loan.status == "closed", events.c.recovered == 1)), count(written_off),
+                       sa.func.sum(sa.case((written_off, Loan.principal_outstanding), else_=0)))
+             .outerjoin(events, events.c.loan_id == Loan.id)
+             .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None),
+                    Loan.disbursed_on <= filters.date_to)
+             .group_by(Loan.bank_id))
+    figures = {bank_id: [*(int(value or 0) for value in counts), money(principal)]
+               for bank_id, *counts, principal in db.session.execute(query)}
+    rows = [[bank.name, *figures.get(bank.id, [0] * 6 + [ZERO])] for bank in banks(user, filters)]
     chart = {"labels": [row[0] for row in rows],
              "series": {key: [row[i] for row in rows] for i, key in
                         ((1, "extended_loans"), (3, "recovering_loans"), (5, "recovered_loans"),
