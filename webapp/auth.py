@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from forms.auth import ChangePasswordForm, LoginForm
-from models import User, db
+from models import User
 from workflows import accounts, clock, demo_data
 from workflows.audit import Actor
 from workflows.errors import FormInvalidError

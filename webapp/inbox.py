@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.inbox import ClaimSelectedForm, InboxFilterForm, ReassignForm
-from models import HumanTask, db
+from models import HumanTask
 from workflows import clock, keyset
 from workflows.errors import ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError
 from workflows.tasks import access, claims, inbox

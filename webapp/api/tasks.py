@@ -7,8 +7,6 @@ one that four eyes keeps from the caller 403 ``four_eyes``; a completed one 409.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from forms import describe_fields, form_from_json, task_form_class
 from models import Loan, ProcessInstance, db
 from workflows.tasks import access, claims, facts, inbox, service

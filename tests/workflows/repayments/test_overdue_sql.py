@@ -3,7 +3,7 @@ of each loan's book (``repayments.owed(loan, day).days_past_due``) on a varied p
 statements do not grow with the number of loans."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
