@@ -12,7 +12,8 @@ written set-based, in SQL, in the transaction that changed the loan:
 * Every transaction that changed a loan through the ORM (disbursement, repayment and reversal,
   extension, recovery, write-off, closing, renewal, import, a timer's status) writes the history of
   those loans when it commits: ``after_flush`` notes the loans whose tracked columns changed,
-  ``before_commit`` calls ``record_changes`` for them (once, set-based). The daily recompute
+  ``before_commit`` calls ``record_changes`` for them (once, set-based); a loan disbursed in the
+  transaction has no row to compare with, so ``record_first`` writes its first row with one INSERT. The daily recompute
   (``overdue.recompute``) updates loans in SQL, not through the ORM, and calls ``record_changes``
   itself; with every loan (``loan_ids=None``) it also catches up whatever changed outside both.
 
@@ -38,6 +39,7 @@ from . import clock
 TRACKED = ("principal_outstanding", "days_past_due", "risk_class", "covered_principal", "status",
            "approved_amount", "disbursed_on")
 PENDING = "loan_history_pending"  # Session.info key: ids of loans changed since the last commit
+FIRST = "loan_history_first"  # Session.info key: ids of those disbursed in this transaction
 
 
 def covered_outstanding(balance=Loan.principal_outstanding):
@@ -168,19 +170,42 @@ def _tracked_change(session: Session, loan: Loan) -> bool:
     return any(state.attrs[name].history.has_changes() for name in TRACKED)
 
 
+def _just_lent(session: Session, loan: Loan) -> bool:
+    """Disbursed in this transaction (its ``disbursed_on`` went from empty to a day): it has no history
+    row yet, so its first row needs no comparison (an imported loan, new here, goes the general way)."""
+    if loan in session.new:
+        return False
+    changed = sa.inspect(loan).attrs["disbursed_on"].history
+    return bool(changed.added) and list(changed.deleted) == [None]
+
+
 @event.listens_for(db.session, "after_flush")
 def _note_changed_loans(session: Session, _flush_context) -> None:
-    changed = {item.id for item in (*session.new, *session.dirty)  # only lent loans have a history
-               if isinstance(item, Loan) and item.id is not None and item.disbursed_on is not None
-               and _tracked_change(session, item)}
-    if changed:
-        session.info.setdefault(PENDING, set()).update(changed)
+    for item in (*session.new, *session.dirty):  # only lent loans have a history
+        if isinstance(item, Loan) and item.id is not None and item.disbursed_on is not None \
+                and _tracked_change(session, item):
+            session.info.setdefault(PENDING, set()).add(item.id)
+            if _just_lent(session, item):
+                session.info.setdefault(FIRST, set()).add(item.id)
 
 
 @event.listens_for(db.session, "before_commit")
 def _record_noted_loans(session: Session) -> None:
     """Ids noted by a transaction rolled back stay noted: harmless, their loans then equal their rows."""
     session.flush()
-    ids = session.info.pop(PENDING, None)
-    if ids:
-        record_changes(ids, session=session)
+    ids, first = session.info.pop(PENDING, set()), session.info.pop(FIRST, set())
+    if first:
+        record_first(first, session=session)
+    if ids - first:
+        record_changes(ids - first, session=session)
+
+
+def record_first(loan_ids: Iterable[int], day: date | None = None, session: Session | None = None) -> int:
+    """The first history row of loans disbursed in this transaction: one INSERT … SELECT, no comparison."""
+    session = session or db.session
+    day = day or clock.today()
+    figures = _figures()
+    rows = sa.select(Loan.id, sa.literal(day, sa.Date), *figures.values(), Loan.township_id, Loan.bank_id) \
+        .where(Loan.id.in_(sorted(set(loan_ids))))
+    columns = ["loan_id", "valid_from", *figures, "township_id", "bank_id"]
+    return max(session.execute(sa.insert(LoanHistory).from_select(columns, rows)).rowcount or 0, 0)

@@ -26,7 +26,7 @@ STEPS = [
     ("disburse_loan", "officer_rcb", {"contract_number": "KZ-STMT", "account_number": "6228480000001"}),
 ]
 # statements per step through POST /api/v1/tasks/<id>/complete; see the module docstring
-PINNED = {"confirm_eligibility": 9, "investigate_credit": 11, "approve_loan": 12, "disburse_loan": 17}
+PINNED = {"confirm_eligibility": 9, "investigate_credit": 11, "approve_loan": 12, "disburse_loan": 15}
 
 
 @contextmanager

@@ -39,3 +39,23 @@ def test_the_recompute_issues_a_constant_number_of_statements(world, loans):
     written = db.session.scalar(sa.select(sa.func.count()).select_from(LoanHistory)) - before
     assert written == loans  # every loan is late on DAY (a third fully paid its interest, still late on the next)
     assert count == STATEMENTS + (2 if db.engine.dialect.name == "postgresql" else 0), count  # SET LOCAL twice
+
+
+def test_a_disbursement_writes_its_first_row_with_one_insert(world):
+    """A loan disbursed in the transaction has no row to compare with: one INSERT … SELECT, the
+    same row record_changes would have written."""
+    from tests.factories import drive, make_household, register
+
+    loan = register(world, make_household())
+    drive(world, loan.id, until="disburse_loan")
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        drive(world, loan.id, until="end")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    history = [s for s in statements if "loan_history" in s]
+    assert len(history) == 1 and history[0].startswith("INSERT INTO loan_history"), history
+    rows = db.session.scalars(sa.select(LoanHistory).where(LoanHistory.loan_id == loan.id)).all()
+    assert [(r.balance, r.status, r.days_past_due) for r in rows] == [(loan.approved_amount, "active", 0)]
