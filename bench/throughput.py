@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))  # the repository: bench/ and tests/ are not insta
 import sqlalchemy as sa  # noqa: E402
 
 from bench import portfolio  # noqa: E402
-from bench.web import exit_on_sigterm, listening_socket, stop_server, wait_until_serving  # noqa: E402
+from bench.web import exit_on_sigterm, listening_socket, serve, stop_server  # noqa: E402
 from models import AuditEvent, HumanTask, Loan, db  # noqa: E402
 from tests.factories import PASSWORD, STEPS, build_world  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -132,22 +132,11 @@ def advance_sequences() -> None:
 
 
 def start_server(url: str, sock, log: Path, workers: int, threads: int, profile_dir: str | None):
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
-    app = "webapp:create_app()"
+    options = ("-w", str(workers), "--keep-alive", "30") + (("-k", "gthread", "--threads", str(threads))
+                                                            if threads > 1 else ())
     if profile_dir:
-        env[PROFILE_DIR], app = profile_dir, "bench.throughput:profiled_app()"
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"fd://{sock.fileno()}",
-               "--keep-alive", "30"]
-    if threads > 1:
-        command += ["-k", "gthread", "--threads", str(threads)]
-    with log.open("wb") as stderr:
-        server = subprocess.Popen(command + [app], cwd=ROOT, env=env, pass_fds=(sock.fileno(),), stderr=stderr)
-    try:
-        wait_until_serving(server, sock.getsockname()[1], log)
-    except BaseException:
-        stop_server(server)
-        raise
-    return server
+        return serve(url, sock, log, options, "bench.throughput:profiled_app()", {PROFILE_DIR: profile_dir})
+    return serve(url, sock, log, options)
 
 
 def worker_pids(server: subprocess.Popen) -> list[int]:

@@ -56,10 +56,15 @@ def listening_socket() -> socket.socket:
 
 
 def start_server(path: str, sock: socket.socket, log: Path) -> subprocess.Popen:
-    """gunicorn (one sync worker) on the database at ``path``, serving ``sock``; stopped again if it fails."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"fd://{sock.fileno()}",
-               "webapp:create_app()"]
+    """gunicorn (one sync worker) on the SQLite database at ``path``, serving ``sock``."""
+    return serve(f"sqlite:///{path}", sock, log)
+
+
+def serve(url: str, sock: socket.socket, log: Path, options: tuple[str, ...] = ("-w", "1"),
+          app: str = "webapp:create_app()", env: dict | None = None) -> subprocess.Popen:
+    """gunicorn with ``options`` on the database at ``url``, serving ``sock``; stopped again if it fails."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0", **(env or {})}
+    command = [str(Path(sys.executable).parent / "gunicorn"), *options, "-b", f"fd://{sock.fileno()}", app]
     with log.open("wb") as stderr:
         server = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(sock.fileno(),), stderr=stderr)
     try:
