@@ -174,14 +174,15 @@ def inbox_row(instance: ProcessInstance, loan: Loan | None, spiff_task, township
 
 
 def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
-    """After the engine ran: apply the diagram's ``loan_status``, refresh the inbox, save the state
-    (the status first: the loan's columns then go in one UPDATE with the step's own)."""
+    """After the engine ran: apply the diagram's ``loan_status``, save the state, then insert the new
+    inbox rows. The status first: the loan's columns go in one UPDATE with the step's own. The save
+    before the rows: of two completions racing on one instance, the second fails on the instance's
+    version (``ConcurrentUpdateError``, 409) before it could insert the rows the first already has."""
     fresh = newly_ready(loaded)
     if loan is not None:
         loan.status = status_after_step(loaded, {str(t.id) for t in fresh}) or loan.status
         if loan.status == "rejected" and loaded.workflow.completed:
             data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
             loan.rejection_codes = data.get("policy_violations") or [reached_end(loaded.workflow)]
-    created = _insert_rows(loaded, loan, fresh)
     save(loaded)
-    return created
+    return _insert_rows(loaded, loan, fresh)

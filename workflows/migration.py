@@ -234,8 +234,8 @@ def move_instance(actor: Actor, loaded: instances.LoadedInstance, target: Proces
     engine.run_engine(workflow)
     row.process_version_id, row.process_version = target.id, target
     loan = db.session.get(Loan, row.loan_id) if row.loan_id else None
+    instances.save(loaded)  # the version check first, then the inbox (see instances.settle)
     instances.refresh_inbox(loaded, loan)
-    instances.save(loaded)
     audit.record("instance_migrated", actor, loan=loan, process_instance_id=row.id,
                  before={"process_key": target.process_key, "version": before},
                  after={"process_key": target.process_key, "version": target.version})
