@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import AuditEvent, HumanTask, db
+from models import AuditEvent, HumanTask, TaskExclusion, db
 from tests.conftest import one
 from tests.factories import APPROVAL, INVESTIGATION, drive, make_household, ready_task, register
 from workflows import business_date, clock, user_admin
@@ -109,3 +109,15 @@ def test_who_and_when_are_checked(world, to, starts_in, ends_in, code):
 def test_the_boundaries_that_are_allowed(world):
     assert delegate(world, starts_in=-3, ends_in=0).covers(clock.today())  # ends today
     assert delegate(world, starts_in=0, ends_in=365)  # 366 days: a whole leap year
+
+
+def test_the_colleagues_four_eyes_on_another_task_does_not_hide_their_claimed_task(world, approval):
+    """The stand-in condition looks at the claimed task's own exclusions only (it once cross-joined
+    every task, so an exclusion anywhere hid all of the colleague's claimed tasks)."""
+    other = register(world, make_household())
+    drive(world, other.id, until="approve_loan")
+    db.session.add(TaskExclusion(human_task_id=ready_task(other.id, "approve_loan").id,
+                                 user_id=world.users["approver_rcb"].id))
+    db.session.commit()
+    delegate(world)
+    assert approval.id in available(world, "approver2_rcb")
