@@ -31,7 +31,6 @@ import re
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -51,12 +50,11 @@ from tests.factories import make_household  # noqa: E402
 from tests.factories_finance import disbursed_loan, install_finance  # noqa: E402
 from tests.factories_postloan import disbursed, pay_all  # noqa: E402
 from tests.factories_tasks import REACH, complete  # noqa: E402
-from workflows import audit, clock, engine, resident_id, risk_fund, subsidy_settlement, timers  # noqa: E402
+from workflows import audit, clock, engine, resident_id, risk_fund, state_codec, subsidy_settlement, timers  # noqa: E402
 from workflows.audit import Actor  # noqa: E402
 from workflows.simulation.world import GIVEN, SURNAMES  # noqa: E402
 from workflows.tasks import service  # noqa: E402
 
-CLONE_COMPRESSION = 1  # zlib level of the clones' states: 4x faster than the app's 6, any level loads
 BORN_FROM = date(1940, 1, 1)  # clones' heads of household: 1,000 per birth date from here (templates: 1980)
 
 
@@ -309,7 +307,7 @@ def clone(template: Template, k: int, place: Place, ids: Ids, out: dict[str, lis
     for row in rows["instances"]:
         text = template.states[row["id"]].format(u=prefix, l=f'"loan_id": {loan_id}', i=id_number,
                                                  c=json.dumps(contract))
-        state = zlib.compress(text.encode("utf-8"), CLONE_COMPRESSION)
+        state = state_codec.compress(text.encode("utf-8"))
         out["instances"].append({**refs(row), "id": maps["instances"][row["id"]], "state": state, "version": 1})
     for row in rows["tasks"]:
         out["tasks"].append({**refs(row), "id": maps["tasks"][row["id"]],

@@ -25,7 +25,6 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,7 +38,7 @@ from models import AuditEvent, ProcessInstance, db  # noqa: E402
 from tests.factories import build_world  # noqa: E402
 from tests.factories_postloan import at, disbursed  # noqa: E402
 from webapp import create_app  # noqa: E402
-from workflows import accounts, timers  # noqa: E402
+from workflows import accounts, state_codec, timers  # noqa: E402
 
 UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BATCH = 5_000
@@ -63,8 +62,8 @@ class Run:
 def fresh_ids(state: bytes) -> bytes:
     """The same state with every task id replaced consistently by a new one."""
     mapping: dict[bytes, bytes] = {}
-    text = UUID.sub(lambda m: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()), zlib.decompress(state))
-    return zlib.compress(text, 6)
+    text = UUID.sub(lambda m: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()), state_codec.decompress(state))
+    return state_codec.compress(text)
 
 
 def populate(template: ProcessInstance, waiting: int, due: int) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-import zlib
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, HumanTask, ProcessInstance, db
 from tests.factories_postloan import at, disbursed
-from workflows import timers
+from workflows import state_codec, timers
 
 NOW = at(date(2025, 4, 10))  # the first visit of a loan disbursed on 2025-01-10 is due
 UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -44,9 +43,9 @@ def clone_due(template: ProcessInstance, count: int) -> list[int]:
     for _ in range(count):
         mapping: dict[bytes, bytes] = {}
         text = UUID.sub(lambda m: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()),
-                        zlib.decompress(template.state))
+                        state_codec.decompress(template.state))
         row = ProcessInstance(process_version_id=template.process_version_id, loan_id=template.loan_id,
-                              state=zlib.compress(text), next_timer_at=NOW - timedelta(hours=1))
+                              state=state_codec.compress(text), next_timer_at=NOW - timedelta(hours=1))
         db.session.add(row)
         db.session.flush()
         ids.append(row.id)
@@ -91,7 +90,7 @@ def test_a_batch_takes_as_many_statements_for_eight_timers_as_for_two(template, 
 def test_an_instance_that_raises_leaves_the_others_of_its_batch_fired(template, only_timers, caplog):
     good_before, bad, good_after = clone_due(template, 3)
     broken = db.session.get(ProcessInstance, bad)
-    broken.state = zlib.compress(b'{"data": {}}')  # no task tree: the engine cannot load it
+    broken.state = state_codec.compress(b'{"data": {}}')  # no task tree: the engine cannot load it
     db.session.commit()
     version = broken.version
     report = timers.sweep(NOW)
