@@ -180,9 +180,19 @@ def settle(loaded: LoadedInstance, loan: Loan | None) -> list[HumanTask]:
     version (``ConcurrentUpdateError``, 409) before it could insert the rows the first already has."""
     fresh = newly_ready(loaded)
     if loan is not None:
-        loan.status = status_after_step(loaded, {str(t.id) for t in fresh}) or loan.status
-        if loan.status == "rejected" and loaded.workflow.completed:
-            data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
-            loan.rejection_codes = data.get("policy_violations") or [reached_end(loaded.workflow)]
+        loan.status, codes = loan_outcome(loaded, fresh, loan.status)
+        if codes is not None:
+            loan.rejection_codes = codes
     save(loaded)
     return _insert_rows(loaded, loan, fresh)
+
+
+def loan_outcome(loaded: LoadedInstance, fresh: list, status: str) -> tuple[str, list | None]:
+    """The loan's status after a step that made ``fresh`` ready (``status`` unless the diagram names
+    one), and for a process that ended in rejection the codes it was rejected with (else None).
+    Used by a completion (``settle``) and a timer's fire alike."""
+    status = status_after_step(loaded, {str(t.id) for t in fresh}) or status
+    if status != "rejected" or not loaded.workflow.completed:
+        return status, None
+    data = loaded.workflow.last_task.data if loaded.workflow.last_task else {}
+    return status, data.get("policy_violations") or [reached_end(loaded.workflow)]

@@ -299,12 +299,7 @@ def _run(row: ProcessInstance, loan: Loan | None, open_rows: list[HumanTask]) ->
     township_id, bank_id = (loan.township_id, loan.bank_id) if loan else (row.township_id, row.bank_id)
     fresh = [task for key, task in ready.items() if key not in known]
     created = [instances.inbox_row(row, loan, task, township_id, bank_id) for task in fresh]
-    status, codes = None, None
-    if loan is not None:
-        status = instances.status_after_step(loaded, {str(task.id) for task in fresh})
-        if (status or loan.status) == "rejected" and workflow.completed:
-            data = workflow.last_task.data if workflow.last_task else {}
-            codes = data.get("policy_violations") or [instances.reached_end(workflow)]
+    status, codes = instances.loan_outcome(loaded, fresh, loan.status) if loan is not None else (None, None)
     return _Staged(row, loan, engine.dump_state(workflow), engine.next_timer_at(workflow), workflow.completed,
                    instances.reached_end(workflow) if workflow.completed else None,
                    [task for task in open_rows if task.spiff_task_id not in ready], created,
