@@ -10,7 +10,7 @@ from .loan import (GRADES, LOAN_KINDS, LOAN_STATUSES, NOT_LENT_STATUSES, OPEN_ST
 from .loan_history import LoanHistory
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
-from .process import HumanTask, HumanTaskState, ProcessInstance, ProcessVersion, TaskExclusion
+from .process import IS_READY, HumanTask, HumanTaskState, ProcessInstance, ProcessVersion, TaskExclusion
 from .security import SignInAttempt
 from . import credit, drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
@@ -19,7 +19,7 @@ __all__ = [
     "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
     "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
-    "LoanHistory", "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "ProcessInstance",
+    "LoanHistory", "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "IS_READY", "ProcessInstance",
     "ProcessVersion", "TaskExclusion", "SignInAttempt", "BusinessClock", "Delegation",
     "Attachment", "Comment",
 ]

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Household, HumanTask, HumanTaskState, Loan, Township, User, db
+from models import IS_READY, Household, HumanTask, Loan, Township, User, db
 
 from . import accounts, clock, loans, reference_data, resident_id, simulation
 from .simulation import world as simulated_world
@@ -101,7 +101,7 @@ def _apply(household: Household, bank: str, amount: str, purpose: str) -> int:
 
 def _do(loan_id: int, task_name: str, username: str, data: dict) -> None:
     task = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.loan_id == loan_id, HumanTask.name == task_name, HumanTask.state == HumanTaskState.READY)).one()
+        HumanTask.loan_id == loan_id, HumanTask.name == task_name, IS_READY)).one()
     service.complete_task(_user(username), task.id, data)
 
 

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from models import HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, db
+from models import IS_READY, HumanTask, HumanTaskState, Loan, ProcessInstance, ProcessVersion, db
 
 from . import clock, engine
 from .errors import ConcurrentUpdateError, NotFoundError, ProcessError
@@ -142,7 +142,7 @@ def _cancel_rows_no_longer_ready(loaded: LoadedInstance, ready: dict) -> set[str
     """Cancel the open rows whose task is no longer ready; the spiff ids of the open rows before."""
     if loaded.ready_when_loaded is None:
         open_rows = db.session.scalars(sa.select(HumanTask).where(
-            HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY)).all()
+            HumanTask.process_instance_id == loaded.row.id, IS_READY)).all()
         for row in open_rows:
             if row.spiff_task_id not in ready:
                 row.state = HumanTaskState.CANCELLED
@@ -150,7 +150,7 @@ def _cancel_rows_no_longer_ready(loaded: LoadedInstance, ready: dict) -> set[str
     gone = [key for key in loaded.ready_when_loaded if key not in ready and not _completed(loaded.workflow, key)]
     if gone:  # a completed task's row is done by its step: this runs only when a step cancels other tasks
         db.session.execute(sa.update(HumanTask).where(
-            HumanTask.process_instance_id == loaded.row.id, HumanTask.state == HumanTaskState.READY,
+            HumanTask.process_instance_id == loaded.row.id, IS_READY,
             HumanTask.spiff_task_id.in_(gone)).values(state=HumanTaskState.CANCELLED))
     return set(loaded.ready_when_loaded)
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
-from models import (GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, HumanTaskState, Loan,
+from models import (IS_READY, GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, Loan,
                     ProcessInstance, Township, User, db)
 
 from . import instances, keyset, resident_id
@@ -249,7 +249,7 @@ def loan_timeline(loan_id: int) -> list[AuditEvent]:
 
 def open_tasks(loan_id: int) -> list[HumanTask]:
     """The loan's ready human tasks, oldest first, with their assignee loaded."""
-    query = (sa.select(HumanTask).where(HumanTask.loan_id == loan_id, HumanTask.state == HumanTaskState.READY)
+    query = (sa.select(HumanTask).where(HumanTask.loan_id == loan_id, IS_READY)
              .options(so.joinedload(HumanTask.assignee)).order_by(HumanTask.created_at, HumanTask.id))
     return list(db.session.scalars(query))
 

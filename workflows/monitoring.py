@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import (OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Bank, HumanTask, HumanTaskState, Loan, Township,
+from models import (IS_READY, OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Bank, HumanTask, Loan, Township,
                     User, db)
 from models.subsidy import SubsidySettlement
 
@@ -83,7 +83,7 @@ def monitoring(user: User, filters: MonitoringFilters) -> Monitoring:
     result.overdue = db.session.scalars(overdue.order_by(Loan.days_past_due.desc()).limit(LIMIT)).all()
     result.visits_late = db.session.execute(_scoped(user, filters, sa.select(HumanTask, Loan).join(
         Loan, Loan.id == HumanTask.loan_id).where(
-        HumanTask.name == "post_loan_visit", HumanTask.state == HumanTaskState.READY, HumanTask.due_at < now))
+        HumanTask.name == "post_loan_visit", IS_READY, HumanTask.due_at < now))
         .order_by(HumanTask.due_at).limit(LIMIT)).all()
     result.visits_escalated = visits_escalated(user, filters)
     result.misuse = db.session.execute(_scoped(user, filters, sa.select(AuditEvent, Loan).join(
@@ -98,7 +98,7 @@ def visits_escalated(user: User, filters: MonitoringFilters) -> list:
     """走访逾期督办: loans whose visit stayed open past ``visit_escalation_days`` (a 督办 task open), oldest first."""
     return db.session.execute(_scoped(user, filters, sa.select(HumanTask, Loan).join(
         Loan, Loan.id == HumanTask.loan_id).where(
-        HumanTask.name == ESCALATION_TASK, HumanTask.state == HumanTaskState.READY))
+        HumanTask.name == ESCALATION_TASK, IS_READY))
         .order_by(HumanTask.created_at).limit(LIMIT)).all()
 
 

@@ -27,7 +27,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import HumanTask, HumanTaskState, Loan, ProcessInstance, db
+from models import IS_READY, HumanTask, HumanTaskState, Loan, ProcessInstance, db
 
 from . import audit, clock, engine, instances, overdue, risk_fund, subsidy_settlement
 from .credit_rating import designations
@@ -224,7 +224,7 @@ def _fire_many(taken: list[int], now: datetime) -> tuple[list[Fired], list[int]]
              if loan_ids else {})
     open_rows: dict[int, list[HumanTask]] = {}
     for task in db.session.scalars(sa.select(HumanTask).where(
-            HumanTask.process_instance_id.in_(taken), HumanTask.state == HumanTaskState.READY)):
+            HumanTask.process_instance_id.in_(taken), IS_READY)):
         open_rows.setdefault(task.process_instance_id, []).append(task)
     by_id = {row.id: row for row in rows}
     results, failed, staged = [], [], []

@@ -17,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from models import ROLES, Bank, Delegation, HumanTask, HumanTaskState, Township, User, UserRole, db
+from models import IS_READY, ROLES, Bank, Delegation, HumanTask, Township, User, UserRole, db
 
 from . import accounts, audit, clock
 from .audit import Actor
@@ -257,7 +257,7 @@ def _user_or_field(username: str, field: str) -> User:
 def _release_out_of_scope(actor: Actor, user: User) -> int:
     """Claimed tasks outside the user's new roles or scope go back to the pool."""
     rows = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.assignee_id == user.id, HumanTask.state == HumanTaskState.READY)).all()
+        HumanTask.assignee_id == user.id, IS_READY)).all()
     released = 0
     for row in rows:
         if not in_scope(user, row.role, row.township_id, row.bank_id) and delegations.principal_for(user, row) is None:

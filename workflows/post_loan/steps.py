@@ -11,7 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from models import HumanTask, HumanTaskState, db
+from models import IS_READY, HumanTask, db
 
 from .. import audit, clock, engine, repayments, risk_fund
 from ..credit_rating import designations
@@ -42,7 +42,7 @@ def ready_data(ctx, name: str) -> dict:
 
 def extension_pending(loan_id: int) -> bool:
     return bool(db.session.scalar(sa.select(sa.func.count()).select_from(HumanTask).where(
-        HumanTask.loan_id == loan_id, HumanTask.name.in_(EXTENSION_TASKS), HumanTask.state == HumanTaskState.READY)))
+        HumanTask.loan_id == loan_id, HumanTask.name.in_(EXTENSION_TASKS), IS_READY)))
 
 
 def check_extension_wanted(ctx, field: str) -> None:

@@ -19,7 +19,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from SpiffWorkflow.util.task import TaskState
 
-from models import HumanTask, HumanTaskState, Loan, ProcessInstance, db
+from models import IS_READY, HumanTask, HumanTaskState, Loan, ProcessInstance, db
 
 from .. import audit, clock, engine, instances, migration
 from ..audit import SYSTEM, Actor
@@ -86,7 +86,7 @@ def move_rows(old_row: ProcessInstance, loaded, data: dict) -> list[str]:
     ready = {t.task_spec.name: t for t in engine.ready_user_tasks(loaded.workflow)}
     moved = []
     for row in db.session.scalars(sa.select(HumanTask).where(
-            HumanTask.process_instance_id == old_row.id, HumanTask.state == HumanTaskState.READY)):
+            HumanTask.process_instance_id == old_row.id, IS_READY)):
         task = ready.get(row.name)
         if task is None:
             row.state = HumanTaskState.CANCELLED

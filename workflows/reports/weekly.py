@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import Bank, HumanTask, HumanTaskState, Loan, Township, User, db
+from models import IS_READY, Bank, HumanTask, Loan, Township, User, db
 
 from .. import clock
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
@@ -53,7 +53,7 @@ def weekly_schedule(user: User, filters: ReportFilters) -> ReportResult:
 
 def task_scope(user: User, filters: ReportFilters) -> sa.ColumnElement[bool]:
     """Ready inbox rows in the user's township or bank scope, narrowed by the filters."""
-    clauses = [HumanTask.state == HumanTaskState.READY]
+    clauses = [IS_READY]
     if not user.roles & DISTRICT_ROLES:
         held = []
         if user.roles & TOWNSHIP_ROLES and user.township_id is not None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, AuditEvent, HumanTask, HumanTaskState, Loan, db
+from models import IS_READY, OUTSTANDING_STATUSES, AuditEvent, HumanTask, Loan, db
 from models.credit import CreditRating
 from models.repayment import Repayment
 from models.risk_fund import RiskFundEntry
@@ -42,7 +42,7 @@ def _verdict(name: str, bad: list, total: int, what: str) -> Check:
 
 def no_loan_stuck(day: date) -> Check:
     """Every loan past maturity is closed, or has a maturity review or a recovery task open."""
-    handled = sa.exists().where(HumanTask.loan_id == Loan.id, HumanTask.state == HumanTaskState.READY,
+    handled = sa.exists().where(HumanTask.loan_id == Loan.id, IS_READY,
                                 HumanTask.name.in_(REVIEW_OR_RECOVERY))
     past = sa.select(Loan.id).where(Loan.status.in_(OUTSTANDING_STATUSES), Loan.maturity_date < day)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(past.subquery()))
@@ -91,7 +91,7 @@ def fund_ratio(day: date) -> Check:
     days = int(policy.setting("topup_due_days", day))
     since = clock.now() - timedelta(days=days)
     open_topup = db.session.scalar(sa.select(sa.func.count()).select_from(HumanTask).where(
-        HumanTask.name == "record_topup", HumanTask.state == HumanTaskState.READY, HumanTask.created_at > since))
+        HumanTask.name == "record_topup", IS_READY, HumanTask.created_at > since))
     return Check("fund ratio", bool(open_topup), detail + ("; top-up open" if open_topup else "; no top-up open"))
 
 

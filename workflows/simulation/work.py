@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from models import HumanTask, HumanTaskState, Loan, ProcessInstance, db
+from models import IS_READY, HumanTask, HumanTaskState, Loan, ProcessInstance, db
 
 from ..errors import (AlreadyCompletedError, ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError,
                       FourEyesError, NotFoundError, PolicyViolationError)
@@ -42,7 +42,7 @@ def run(state: State, day: date) -> None:
 def take_new(state: State, day: date) -> None:
     """Give each task that became ready since the last look the day its holder will act on it."""
     rows = db.session.execute(sa.select(HumanTask.id, HumanTask.name, HumanTask.loan_id).where(
-        HumanTask.id > state.last_task_id, HumanTask.state == HumanTaskState.READY).order_by(HumanTask.id)).all()
+        HumanTask.id > state.last_task_id, IS_READY).order_by(HumanTask.id)).all()
     for task_id, name, loan_id in rows:
         state.tasks[state.later(day, state.decisions.delay(name, state.plans.get(loan_id)))].append(task_id)
         state.last_task_id = task_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import HumanTask, HumanTaskState, Loan, User, UserRole, db
+from models import IS_READY, HumanTask, Loan, User, UserRole, db
 
 from .. import audit, clock
 from ..audit import Actor
@@ -80,7 +80,7 @@ def reassign(actor: Actor, task_id: int, to_username: str) -> HumanTask:
 def release_claims_of(actor: Actor, user: User) -> int:
     """A deactivated user's claimed tasks go back to their role's pool (in the caller's transaction)."""
     rows = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.assignee_id == user.id, HumanTask.state == HumanTaskState.READY)).all()
+        HumanTask.assignee_id == user.id, IS_READY)).all()
     for row in rows:
         _set_assignee(row, expected=user.id, new=None)
         _record("task_unclaimed", actor, row, before=user.username, after=None)
@@ -102,7 +102,7 @@ def _set_assignee(row: HumanTask, *, expected: int | None, new: int | None) -> N
     """UPDATE … WHERE the assignee is still ``expected``: no row changed means someone else was faster."""
     current = HumanTask.assignee_id.is_(None) if expected is None else HumanTask.assignee_id == expected
     changed = db.session.execute(
-        sa.update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == HumanTaskState.READY, current)
+        sa.update(HumanTask).where(HumanTask.id == row.id, IS_READY, current)
         .values(assignee_id=new, claimed_at=clock.now() if new else None)
         .execution_options(synchronize_session=False)
     ).rowcount
