@@ -89,22 +89,32 @@ class AuditAnchor(Base):
     hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
 
 
-# Append-only on PostgreSQL: the database itself refuses UPDATE and DELETE on audit rows, whoever
-# asks (the app never does). A DBA can still disable the trigger or TRUNCATE; the hash chain is what
-# catches that. The Alembic migration carries the same SQL (APPEND_ONLY_SQL / DROP_APPEND_ONLY_SQL).
-APPEND_ONLY_SQL = (
-    "CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger AS $$\n"
-    "BEGIN\n"
-    "  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';\n"
-    "END;\n"
-    "$$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-    "FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change()",
-)
-DROP_APPEND_ONLY_SQL = ("DROP FUNCTION IF EXISTS audit_events_refuse_change()",)
+# Append-only on PostgreSQL: the database itself refuses UPDATE and DELETE on audit rows and on the
+# anchors, whoever asks (the app never does). A DBA can still disable the triggers or TRUNCATE; the hash
+# chains are what catch that. The Alembic migrations carry the same SQL (APPEND_ONLY_SQL /
+# DROP_APPEND_ONLY_SQL for audit_events, ANCHORS_APPEND_ONLY_SQL / DROP_ANCHORS_APPEND_ONLY_SQL).
 
-for _statement in APPEND_ONLY_SQL:  # DDL formats with %, hence the doubled percent signs
-    sa.event.listen(AuditEvent.__table__, "after_create",
-                    sa.DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))
-for _statement in DROP_APPEND_ONLY_SQL:
-    sa.event.listen(AuditEvent.__table__, "after_drop", sa.DDL(_statement).execute_if(dialect="postgresql"))
+
+def append_only_sql(table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(create, drop): the trigger ``<table>_append_only`` and its function ``<table>_refuse_change()``."""
+    create = (
+        f"CREATE OR REPLACE FUNCTION {table}_refuse_change() RETURNS trigger AS $$\n"
+        "BEGIN\n"
+        f"  RAISE EXCEPTION '{table} is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';\n"
+        "END;\n"
+        "$$ LANGUAGE plpgsql",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()",
+    )
+    return create, (f"DROP FUNCTION IF EXISTS {table}_refuse_change()",)
+
+
+APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL = append_only_sql("audit_events")
+ANCHORS_APPEND_ONLY_SQL, DROP_ANCHORS_APPEND_ONLY_SQL = append_only_sql("audit_anchors")
+
+for _table, (_create, _drop) in ((AuditEvent.__table__, (APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL)),
+                                 (AuditAnchor.__table__, (ANCHORS_APPEND_ONLY_SQL, DROP_ANCHORS_APPEND_ONLY_SQL))):
+    for _statement in _create:  # DDL formats with %, hence the doubled percent signs
+        sa.event.listen(_table, "after_create", sa.DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))
+    for _statement in _drop:
+        sa.event.listen(_table, "after_drop", sa.DDL(_statement).execute_if(dialect="postgresql"))

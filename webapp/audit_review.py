@@ -41,7 +41,10 @@ FILTER_LABELS = {  # the search form's labels, to name a refused filter
 
 
 def search_url(**changes) -> str:
+    """The search's URL with some query arguments changed; any change but paging starts on the first page."""
     args = {**request.args.to_dict(), **changes}
+    if "cursor" not in changes:
+        args.pop("cursor", None)
     return url_for("audit_review.index", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
@@ -99,9 +102,12 @@ def export_xlsx():
 @roles_required(*REVIEWERS)
 def findings():
     rule = request.args.get("rule") if request.args.get("rule") in audit_findings.RULES else None
-    found = audit_findings.find(current_actor().user, rule)
-    return render_template("audit/findings.html", findings=found, rule=rule, rules=audit_findings.RULES,
-                           names=audit_search.display_names([f.event for f in found]), **_view_helpers())
+    found = audit_findings.find_page(current_actor().user, rule, request.args.get("cursor"))
+    return render_template("audit/findings.html", findings=found.items, page=found, rule=rule,
+                           rules=audit_findings.RULES, names=audit_search.display_names([f.event for f in found.items]),
+                           list_url=lambda page=None, cursor=None: url_for("audit_review.findings", rule=rule,
+                                                                           cursor=cursor),
+                           **_view_helpers())
 
 
 @bp.get("/verify")

@@ -5,7 +5,7 @@ Their tasks (top-up, settlement review, payment, confirmation) open on the one t
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,9 +29,14 @@ def fund(form: FundDepositForm | None = None, status: int = 200):
         position = risk_fund.position()
     except MissingPolicyDataError:
         position = None
-    return render_template("finance/fund.html", position=position, ledger=risk_fund.ledger(),
+    return render_template("finance/fund.html", position=position, ledger=risk_fund.ledger(request.args.get("cursor")),
                            fund=risk_fund.get_fund(), form=form if may_enter else None,
-                           open_topup=risk_fund.open_topup()), status
+                           open_topup=risk_fund.open_topup(), list_url=_paged_url("finance.fund")), status
+
+
+def _paged_url(endpoint: str, **values):
+    """``list_url(cursor=…)`` for the keyset pager (``cursor_pagination``) of a page at ``endpoint``."""
+    return lambda page=None, cursor=None: url_for(endpoint, cursor=cursor, **values)
 
 
 @bp.post("/fund/entries")
@@ -66,4 +71,6 @@ def settlements():
 def settlement(settlement_id: int):
     item = subsidy_settlement.settlement_for(current_user, settlement_id)
     return render_template("finance/settlement.html", settlement=item,
+                           lines=subsidy_settlement.lines_page(item, request.args.get("cursor")),
+                           list_url=_paged_url("finance.settlement", settlement_id=item.id),
                            open_task=subsidy_settlement.open_tasks([item]).get(item.id))

@@ -27,13 +27,16 @@ import sqlalchemy.orm as so
 
 from models import AuditEvent, Loan, User, db
 
-from . import clock, policy
+from . import clock, keyset, policy
 from .audit_search import audit_scope, sees_loan_events
 from .permissions import BANK_ROLES, TOWNSHIP_ROLES
 
 RULES = ("four_eyes", "outside_scope", "too_fast", "rate_over_cap")
 FOUR_EYES_PAIRS = {"approve_loan": "investigate_credit", "approve_extension": "request_extension"}
 REVIEW_TIME_SETTING = "min_review_minutes"
+FINDINGS_PAGE = 50
+WINDOW = 20_000  # event ids read per step of ``find_page``
+BY_EVENT = keyset.Key("event", AuditEvent.id, AuditEvent.id, parse=int)
 
 
 @dataclass(frozen=True)
@@ -46,26 +49,63 @@ class Finding:
 
 
 def find(user: User | None, rule: str | None = None, loan_id: int | None = None) -> list[Finding]:
-    """The findings the reviewer may see (loan events: the supervisor), oldest event first."""
+    """The findings the reviewer may see (loan events: the supervisor), oldest event first: of one loan
+    (its timeline: as many as the loan has events) or, without ``loan_id``, of the whole trail in one
+    list (the pages read it a page at a time: ``find_page``)."""
     audit_scope(user)
     if not sees_loan_events(user):
         return []
+    return _found(rule, sa.true() if loan_id is None else AuditEvent.loan_id == loan_id)
+
+
+def _found(rule: str | None, scope: sa.ColumnElement[bool]) -> list[Finding]:
     found = []
     for name in RULES if rule is None else (rule,):
-        found.extend(CHECKS[name](loan_id))
+        found.extend(CHECKS[name](scope))
     return sorted(found, key=lambda f: (f.event.id, RULES.index(f.rule)))
 
 
-def _completed(task_names, loan_id: int | None) -> sa.Select:
-    query = sa.select(AuditEvent).where(AuditEvent.action == "task_completed", AuditEvent.task_name.in_(task_names))
-    return query if loan_id is None else query.where(AuditEvent.loan_id == loan_id)
+@dataclass(frozen=True)
+class FindingsPage:
+    """A page of findings, oldest event first, and the cursor of the next (None: no more)."""
+
+    items: list[Finding]
+    next_cursor: str | None = None
 
 
-def four_eyes(loan_id: int | None = None) -> list[Finding]:
+def find_page(user: User | None, rule: str | None = None, cursor: str | None = None,
+              limit: int | None = None) -> FindingsPage:
+    """The findings after ``cursor``, ``limit`` (``FINDINGS_PAGE``) or a few more (every finding of the
+    last event shown). The trail is read in windows of ``WINDOW`` event ids, oldest first, until more
+    than a page is found: memory stays flat however long the trail (time grows with it where findings are
+    sparse: each window is one query per rule over an id range)."""
+    audit_scope(user)
+    if not sees_loan_events(user):
+        return FindingsPage([])
+    limit = limit or FINDINGS_PAGE
+    start = keyset.read_cursor(cursor, BY_EVENT)
+    low, last = start.id if start else 0, db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    found: list[Finding] = []
+    while low < last and len(found) <= limit:
+        found += _found(rule, sa.and_(AuditEvent.id > low, AuditEvent.id <= low + WINDOW))
+        low += WINDOW
+    if len(found) <= limit:
+        return FindingsPage(found)
+    boundary = found[limit - 1].event.id
+    return FindingsPage([f for f in found if f.event.id <= boundary],
+                        keyset.encode(keyset.Cursor(BY_EVENT.sort, boundary, boundary)))
+
+
+def _completed(task_names, scope: sa.ColumnElement[bool]) -> sa.Select:
+    return sa.select(AuditEvent).where(AuditEvent.action == "task_completed", AuditEvent.task_name.in_(task_names),
+                                       scope)
+
+
+def four_eyes(scope: sa.ColumnElement[bool]) -> list[Finding]:
     found = []
     for second, first in FOUR_EYES_PAIRS.items():
         earlier = so.aliased(AuditEvent)
-        query = _completed([second], loan_id).add_columns(sa.func.min(earlier.id)).join(earlier, sa.and_(
+        query = _completed([second], scope).add_columns(sa.func.min(earlier.id)).join(earlier, sa.and_(
             earlier.loan_id == AuditEvent.loan_id, earlier.actor_id == AuditEvent.actor_id,
             earlier.action == "task_completed", earlier.task_name == first)).group_by(AuditEvent.id)
         found += [Finding("four_eyes", event, {"earlier_event_id": first_id, "earlier_task": first})
@@ -73,27 +113,25 @@ def four_eyes(loan_id: int | None = None) -> list[Finding]:
     return found
 
 
-def outside_scope(loan_id: int | None = None) -> list[Finding]:
+def outside_scope(scope: sa.ColumnElement[bool]) -> list[Finding]:
     query = sa.select(AuditEvent, User).join(User, User.id == AuditEvent.actor_id).where(
-        AuditEvent.loan_id.is_not(None),
+        AuditEvent.loan_id.is_not(None), scope,
         sa.or_(sa.and_(AuditEvent.actor_role.in_(TOWNSHIP_ROLES), User.township_id.is_distinct_from(AuditEvent.township_id)),
                sa.and_(AuditEvent.actor_role.in_(BANK_ROLES), User.bank_id.is_distinct_from(AuditEvent.bank_id))))
-    if loan_id is not None:
-        query = query.where(AuditEvent.loan_id == loan_id)
     return [Finding("outside_scope", event, {"user_township_id": user.township_id, "user_bank_id": user.bank_id})
             for event, user in db.session.execute(query)]
 
 
-def _approvals(loan_id: int | None) -> list[AuditEvent]:
-    events = db.session.scalars(_completed(["approve_loan"], loan_id).order_by(AuditEvent.id))
+def _approvals(scope: sa.ColumnElement[bool]) -> list[AuditEvent]:
+    events = db.session.scalars(_completed(["approve_loan"], scope).order_by(AuditEvent.id))
     return [e for e in events if _form(e).get("decision") == "approve"]
 
 
-def too_fast(loan_id: int | None = None) -> list[Finding]:
-    approvals = _approvals(loan_id)
+def too_fast(scope: sa.ColumnElement[bool]) -> list[Finding]:
+    approvals = _approvals(scope)
     investigations = defaultdict(list)
     loans = {e.loan_id for e in approvals}
-    for event in db.session.scalars(_completed(["investigate_credit"], None).where(AuditEvent.loan_id.in_(loans))):
+    for event in db.session.scalars(_completed(["investigate_credit"], AuditEvent.loan_id.in_(loans))):
         investigations[event.loan_id].append(event)
     found = []
     for approval in approvals:
@@ -109,9 +147,9 @@ def too_fast(loan_id: int | None = None) -> list[Finding]:
     return found
 
 
-def rate_over_cap(loan_id: int | None = None) -> list[Finding]:
+def rate_over_cap(scope: sa.ColumnElement[bool]) -> list[Finding]:
     found = []
-    for approval in _approvals(loan_id):
+    for approval in _approvals(scope):
         after = approval.after.get("loan") if isinstance(approval.after, dict) else None
         after = after if isinstance(after, dict) else {}
         rate = _decimal(after.get("annual_rate")) or _decimal(_form(approval).get("annual_rate"))

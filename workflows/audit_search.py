@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from models import ROLES, AuditEvent, Bank, Township, User, db
 
-from . import masking
+from . import keyset, masking
 from .clock import BUSINESS_TZ
 from .errors import FormInvalidError, ForbiddenError
 from .loan_queries import MAX_PAGE, MAX_PER_PAGE, Page
@@ -26,6 +26,7 @@ ADMIN_ACTIONS = frozenset({
 EXPORT_LIMIT = 50_000  # rows per export; narrow the search for more
 MAX_ID = 2**31 - 1  # a loan, household or user id above this exists nowhere (and overflows a database integer)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # the days a filter may name (instants stay in range)
+NEWEST_FIRST = keyset.Key("id", AuditEvent.id, AuditEvent.id, descending=True, parse=int)
 
 
 def audit_scope(user: User | None) -> sa.ColumnElement[bool]:
@@ -61,6 +62,7 @@ class AuditFilters:
     date_to: date | None = None
     page: int = 1
     per_page: int = 50
+    cursor: str | None = None  # where the page starts (keyset, ``NEWEST_FIRST``); ``page`` is then not used
 
     ARG_NAMES = {"date_from": "from", "date_to": "to"}
 
@@ -76,6 +78,11 @@ class AuditFilters:
         for name in ("user", "bank", "township", "action", "task"):
             if "\x00" in (getattr(self, name) or ""):  # PostgreSQL text cannot hold NUL
                 errors[name] = ["not a valid value"]
+        if self.cursor:
+            try:
+                keyset.decode(self.cursor, NEWEST_FIRST)
+            except ValueError:
+                errors["cursor"] = ["not a cursor of this list and order"]
         return errors
 
     def _range_problems(self) -> dict[str, list[str]]:
@@ -113,7 +120,7 @@ class AuditFilters:
         out = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if value not in (None, "") and item.name not in ("page", "per_page"):
+            if value not in (None, "") and item.name not in ("page", "per_page", "cursor"):
                 out[self.ARG_NAMES.get(item.name, item.name)] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 
@@ -168,11 +175,16 @@ def _actor(user: str) -> sa.ColumnElement[bool]:
 
 
 def search(user: User | None, filters: AuditFilters) -> Page:
-    """One page of matching events, newest first, with the total."""
-    query = filtered_events(user, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = query.order_by(AuditEvent.id.desc()).offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
-    return Page(list(db.session.scalars(page)), total or 0, filters.page, filters.per_page)
+    """One page of matching events, newest first, with the total counted up to ``keyset.CAP``: from
+    ``filters.cursor`` (keyset: one index range however deep) or, for the clients that page by
+    number, from ``filters.page``."""
+    cursor = keyset.decode(filters.cursor, NEWEST_FIRST) if filters.cursor else None
+    found = keyset.page(filtered_events(user, filters), NEWEST_FIRST, cursor, filters.per_page,
+                        execute=lambda statement: list(db.session.scalars(statement)),
+                        value_of=lambda event: event.id, id_of=lambda event: event.id,
+                        offset=0 if cursor else (filters.page - 1) * filters.per_page)
+    return Page(found.items, found.total, filters.page, filters.per_page, found.next_cursor, found.previous_cursor,
+                found.total_capped)
 
 
 def export_events(user: User | None, filters: AuditFilters) -> list[AuditEvent]:

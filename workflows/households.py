@@ -12,22 +12,25 @@ import sqlalchemy as sa
 
 from models import CATEGORIES, Household, Loan, Township, User, Village, db
 
-from . import audit, resident_id
+from . import audit, keyset, resident_id
 from .audit import Actor
 from .errors import ForbiddenError, FormInvalidError
 from .permissions import BANK_ROLES, DISTRICT_READERS
 from .unit_of_work import unit_of_work
 
 PER_PAGE = 20
+BY_ID = keyset.Key("id", Household.id, Household.id, parse=int)
 MAX_NAME_LENGTH = 64
 
 
 @dataclass(frozen=True)
 class HouseholdPage:
     items: list[Household]
-    total: int
+    total: int  # counted up to ``keyset.CAP`` (``total_capped``: more than that)
     page: int
     per_page: int
+    next_cursor: str | None = None
+    total_capped: bool = False
 
 
 @unit_of_work
@@ -89,18 +92,20 @@ def visible_households(user: User) -> sa.Select:
 
 
 def list_households(user: User, q: str | None = None, township: str | None = None, page: int = 1,
-                    per_page: int = PER_PAGE) -> HouseholdPage:
-    """One page of the visible households, filtered by name or ID (``q``) and township code."""
+                    per_page: int = PER_PAGE, cursor: str | None = None) -> HouseholdPage:
+    """One page of the visible households by id, filtered by name or ID (``q``) and township code: from
+    ``cursor`` (keyset, ``keyset.read_cursor``) or, without one, page number ``page``."""
     query = visible_households(user)
     if q:
         query = query.where(sa.or_(Household.name.contains(q, autoescape=True),
                                    Household.id_number.startswith(q.upper(), autoescape=True)))
     if township:
         query = query.join(Household.township).where(Township.code == township)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(1, page)
-    items = db.session.scalars(query.order_by(Household.id).offset((page - 1) * per_page).limit(per_page)).all()
-    return HouseholdPage(list(items), total or 0, page, per_page)
+    page, start = max(1, page), keyset.read_cursor(cursor, BY_ID)
+    found = keyset.page(query, BY_ID, start, per_page, offset=0 if start else (page - 1) * per_page,
+                        execute=lambda statement: list(db.session.scalars(statement)),
+                        value_of=lambda household: household.id, id_of=lambda household: household.id)
+    return HouseholdPage(found.items, found.total, page, per_page, found.next_cursor, found.total_capped)
 
 
 def may_see_id_number(user: User, household: Household, loan: Loan | None = None) -> bool:

@@ -29,6 +29,8 @@ import sqlalchemy as sa
 
 from models import db
 
+from .errors import FormInvalidError
+
 CAP = 1000
 MAX_CURSOR = 512  # characters: a cursor is a few dozen
 
@@ -122,6 +124,17 @@ def decode(text: str, key: Key) -> Cursor:
     if raw[1] is None and not key.nullable:
         raise ValueError("not a cursor of this order")
     return Cursor(raw[0], None if raw[1] is None else key.parse(raw[1]), raw[2], raw[3] == "b")
+
+
+def read_cursor(text: str | None, key: Key) -> Cursor | None:
+    """The cursor a page's ``?cursor=`` names for ``key`` (None without one); a bad one is refused as a
+    bad field (``FormInvalidError``: 422), as the loan list refuses it."""
+    if not text:
+        return None
+    try:
+        return decode(text, key)
+    except ValueError as exc:
+        raise FormInvalidError({"cursor": ["not a cursor of this list and order"]}) from exc
 
 
 def capped_count(query: sa.Select, cap: int = CAP) -> tuple[int, bool]:

@@ -28,7 +28,7 @@ from models import Bank, HumanTask, HumanTaskState, Loan, ProcessVersion, User, 
 from models.repayment import Repayment
 from models.subsidy import SubsidyLine, SubsidySettlement
 
-from . import audit, clock, instances, policy, repayments
+from . import audit, clock, instances, keyset, policy, repayments
 from .audit import SYSTEM
 from .errors import ForbiddenError, NotFoundError, PolicyViolationError
 from .money import subsidy as formulas
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 PROCESS_KEY = "interest_subsidy_settlement"
 SETTLE_TIME = time(9, 0)  # 09:00 on the first day of the next quarter, Asia/Shanghai
 DISTRICT_ROLES = frozenset({"finance_bureau", "supervisor"})
+LINES_PAGE = 50
+LINES_KEY = keyset.Key("loan", SubsidyLine.loan_id, SubsidyLine.id, parse=int)
 
 
 def quarter_of(day: date) -> tuple[int, int]:
@@ -213,6 +215,15 @@ def settlement_for(user: User, settlement_id: int) -> SubsidySettlement:
     return settlement
 
 
+def lines_page(settlement: SubsidySettlement, cursor: str | None = None, limit: int | None = None) -> keyset.KeysetPage:
+    """One page of the settlement's per-loan lines, by loan (a line per subsidised loan of the bank:
+    as many as it has loans), from ``?cursor=`` (``keyset.read_cursor``)."""
+    query = sa.select(SubsidyLine).where(SubsidyLine.settlement_id == settlement.id)
+    return keyset.page(query, LINES_KEY, keyset.read_cursor(cursor, LINES_KEY), limit or LINES_PAGE, count=False,
+                       execute=lambda statement: list(db.session.scalars(statement)),
+                       value_of=lambda line: line.loan_id, id_of=lambda line: line.id)
+
+
 def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyLine, SubsidySettlement]]:
     """The loan's subsidy lines, newest quarter first, with their settlement (for the loan page)."""
     query = (sa.select(SubsidyLine, SubsidySettlement).join(SubsidySettlement)
@@ -263,7 +274,8 @@ def confirm_passed_on(ctx: steps.StepContext) -> None:
 
 @facts.register(PROCESS_KEY)
 def settlement_facts(row, instance, loan) -> tuple[str, dict]:
-    """The settlement panel: its quarter, bank, status and lines."""
+    """The settlement panel: its quarter, bank, status and the first page of its lines."""
     data = facts.task_data(row)
     settlement = db.session.get(SubsidySettlement, data["settlement_id"]) if "settlement_id" in data else None
-    return "finance", {"data": data, "fund": None, "settlement": settlement}
+    lines = lines_page(settlement) if settlement is not None else None
+    return "finance", {"data": data, "fund": None, "settlement": settlement, "lines": lines}

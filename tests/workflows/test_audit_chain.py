@@ -17,6 +17,7 @@ from workflows import audit
 from ..factories import drive, make_household, register
 
 TRIGGER = "audit_events_append_only"
+TRIGGERS = {"audit_events": TRIGGER, "audit_anchors": "audit_anchors_append_only"}
 
 
 def _events(world) -> list[int]:
@@ -27,13 +28,13 @@ def _events(world) -> list[int]:
 
 @contextmanager
 def tampering():
-    """Run raw SQL on the audit table as its owner would, with the append-only trigger off."""
+    """Run raw SQL on the audit tables as their owner would, with the append-only triggers off."""
     postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        db.session.execute(sa.text(f"ALTER TABLE audit_events DISABLE TRIGGER {TRIGGER}"))
+    for table, trigger in TRIGGERS.items() if postgres else ():
+        db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
     yield
-    if postgres:
-        db.session.execute(sa.text(f"ALTER TABLE audit_events ENABLE TRIGGER {TRIGGER}"))
+    for table, trigger in TRIGGERS.items() if postgres else ():
+        db.session.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
     db.session.commit()
 
 

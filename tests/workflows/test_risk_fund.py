@@ -47,7 +47,8 @@ def test_balance_is_always_the_sum_of_its_lines_and_each_line_has_its_audit_even
         event = events[entry.id]
         assert event.action == f"risk_fund_{entry.kind}" and D(event.after["amount"]) == entry.amount
     assert events[entries[2].id].loan_id == loan.id and events[entries[0].id].actor_role == "finance_bureau"
-    assert [balance for _, balance in risk_fund.ledger()] == [D("5000.00"), D("5012.34"), D("0.00")]
+    newest_first = [balance for _, balance in risk_fund.ledger().items]
+    assert newest_first == [D("0.00"), D("5012.34"), D("5000.00")]
 
 
 def test_compensation_pays_the_share_of_covered_principal_lost_when_the_fund_holds_enough(fin):

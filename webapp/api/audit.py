@@ -14,7 +14,7 @@ from workflows.masking import mask_data
 
 from . import openapi
 from .base import api_user, bp
-from .openapi_schemas import ACTOR_ROLES, INSTANT, PAGE, array, integer, obj, ref, text
+from .openapi_schemas import ACTOR_ROLES, INSTANT, KEYSET, PAGE, array, integer, obj, ref, text
 from .serialize import instant
 
 
@@ -31,18 +31,18 @@ def event_json(event) -> dict:
 @bp.get("/audit")
 def list_audit_events():
     page = audit_search.search(api_user(), audit_search.AuditFilters.from_args(request.args))
-    return {"items": [event_json(e) for e in page.items], "total": page.total, "page": page.page,
-            "per_page": page.per_page}
+    return {"items": [event_json(e) for e in page.items], "total": page.total, "total_capped": page.total_capped,
+            "next_cursor": page.next_cursor, "page": page.page, "per_page": page.per_page}
 
 
 @bp.get("/audit/findings")
 def list_audit_findings():
     rule = request.args.get("rule")  # absent: every rule (the document's enum is checked before the view)
     audit_search.audit_scope(api_user())
-    found = audit_findings.find(api_user(), rule)
+    found = audit_findings.find_page(api_user(), rule, request.args.get("cursor") or None)
     return {"items": [{"rule": f.rule, "event": event_json(f.event),
                        "detail": {k: str(v) if isinstance(v, Decimal) else v for k, v in f.detail.items()}}
-                      for f in found]}
+                      for f in found.items], "next_cursor": found.next_cursor}
 
 
 openapi.EXTRA_SCHEMAS.update({
@@ -53,7 +53,10 @@ openapi.EXTRA_SCHEMAS.update({
                       before={"type": "object", "nullable": True, "description": "ID and phone numbers masked"},
                       after={"type": "object", "nullable": True, "description": "ID and phone numbers masked"},
                       comment=text(True), codes=array(text()), hash=text()),
-    "AuditEventPage": obj(["items", "total", "page", "per_page"], items=array(ref("AuditEvent")), **PAGE),
+    "AuditEventPage": obj(["items", "total", "total_capped", "next_cursor", "page", "per_page"],
+                          items=array(ref("AuditEvent")), **PAGE, **KEYSET),
+    "AuditFindingPage": obj(["items", "next_cursor"], items=array(ref("AuditFinding")),
+                            next_cursor=KEYSET["next_cursor"]),
     "AuditFinding": obj(["rule", "event", "detail"], rule=text(enum=list(audit_findings.RULES)),
                         event=ref("AuditEvent"), detail={"type": "object", "description": "the figures: minutes, "
                                                          "limit, rate, cap (decimal strings), earlier_event_id"}),
@@ -72,13 +75,13 @@ def _paths() -> dict:
                q("task", openapi.code("BPMN task id, e.g. `approve_loan`", 64)),
                q("from", openapi.DAY, "first day (Asia/Shanghai)"),
                q("to", openapi.DAY, "last day, included (Asia/Shanghai); not before `from` (else 422)"),
-               *openapi.PAGING]
+               *openapi.PAGING, openapi.CURSOR]
     return {
         "/audit": {"get": openapi.op("list_audit_events", f"Search the audit trail, newest first. {WHO}",
                                      openapi.answer("200", "one page", "AuditEventPage"), 403, 422,
                                      params=filters, tag="audit")},
         "/audit/findings": {"get": openapi.op(
             "list_audit_findings", f"Events that break a rule after the fact. {WHO}",
-            openapi.wrapped("200", "findings, oldest event first", "items", "AuditFinding", many=True), 403, 422,
-            params=[q("rule", text(enum=list(audit_findings.RULES)))], tag="audit")},
+            openapi.answer("200", "one page of findings, oldest event first", "AuditFindingPage"), 403, 422,
+            params=[q("rule", text(enum=list(audit_findings.RULES))), openapi.CURSOR], tag="audit")},
     }

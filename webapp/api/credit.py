@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import request
+
 from models.credit import CAMPAIGN_STATUSES, DESIGNATION_KINDS, DESIGNATION_STATUSES, RATING_STATUSES
 from workflows import clock
 from workflows.credit_rating import campaigns, designations, queries, ratings, views
 from workflows.errors import ForbiddenError
 
 from . import openapi
-from .base import actor, api_user, bp, int_arg
+from .base import actor, api_user, bp, int_arg, paging
 from .inputs import json_object
-from .openapi_schemas import DAY, INSTANT, MONEY, array, integer, obj, text
+from .openapi_schemas import DAY, INSTANT, KEYSET, MONEY, PAGE, array, integer, obj, ref, text
 from .serialize import day, instant
 
 
@@ -44,8 +46,13 @@ def get_campaign(campaign_id: int):
 
 @bp.get("/credit/campaigns/<int:campaign_id>/ratings")
 def list_ratings(campaign_id: int):
+    """One page of the campaign's ratings by household (keyset: ``next_cursor``; or ``page``)."""
     campaign = campaigns.campaign_for(api_user(), campaign_id)
-    return {"items": [rating_json(r.rating) for r in queries.roster_rows(campaign) if r.rating is not None]}
+    page, per_page = paging(queries.RATINGS_PER_PAGE)
+    cursor = request.args.get("cursor") or None
+    found = queries.ratings_page(campaign, cursor, per_page, offset=0 if cursor else (page - 1) * per_page)
+    return {"items": [rating_json(r) for r in found.items], "total": found.total,
+            "total_capped": found.total_capped, "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
 
 
 @bp.post("/credit/campaigns/<int:campaign_id>/ratings")
@@ -116,6 +123,8 @@ openapi.EXTRA_SCHEMAS.update({
                   id=ID, campaign_id=integer(True), household_id=ID, grade=text(), credit_line=MONEY,
                   valid_until=DAY, status=text(enum=list(RATING_STATUSES)), rated_by_id=integer(True),
                   approved_by_id=integer(True), approved_at=INSTANT, revocation_reason=text(True)),
+    "RatingPage": obj(["items", "total", "total_capped", "next_cursor", "page", "per_page"],
+                      items=array(ref("Rating")), **PAGE, **KEYSET),
     "Designation": obj(["id", "kind", "subject_id", "township_id", "status", "computed_on"],
                        id=ID, kind=text(enum=list(DESIGNATION_KINDS)), subject_id=ID, township_id=ID,
                        status=text(enum=list(DESIGNATION_STATUSES)), computed_on=DAY, decided_on=DAY,
@@ -156,8 +165,9 @@ def _paths() -> dict:
                                                                               "Campaign"),
             403, 404, params=campaign, tag="credit")},
         "/credit/campaigns/{campaign_id}/ratings": {
-            "get": op("list_campaign_ratings", "The campaign's ratings", _list("items", "Rating"), 403, 404,
-                      params=campaign, tag="credit"),
+            "get": op("list_campaign_ratings", "The campaign's ratings by household, one page at a time",
+                      openapi.answer("200", "one page", "RatingPage"), 403, 404, 422,
+                      params=[*campaign, *openapi.PAGING, openapi.CURSOR], tag="credit"),
             "post": op("save_ratings", "Save many rating rows at once (bank officers of the campaign's bank)",
                        openapi.answer("200", "saved and refused rows", "RatingOutcome"), 403, 404, 422,
                        body="RatingRowsInput", params=campaign, tag="credit",

@@ -18,9 +18,10 @@ def list_households():
     page, per_page = paging(households.PER_PAGE)
     page = households.list_households(
         user, q=request.args.get("q", "").strip() or None, township=request.args.get("township") or None,
-        page=page, per_page=per_page)
+        page=page, per_page=per_page, cursor=request.args.get("cursor") or None)
     return {"items": [serialize.household_json(h, user) for h in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+            "total_capped": page.total_capped, "next_cursor": page.next_cursor, "page": page.page,
+            "per_page": page.per_page}
 
 
 @bp.post("/households")

@@ -138,7 +138,7 @@ def _paths() -> dict:
             "get": op("list_households", "Listed households (ID numbers masked except for the rural bureau)",
                        answer("200", "one page", "HouseholdPage"), 403,
                        params=[query("q", free_text(), "name (a part), or the start of the resident ID"),
-                               query("township", code(TOWNSHIP)), *PAGING], tag="households"),
+                               query("township", code(TOWNSHIP)), *PAGING, CURSOR], tag="households"),
             "post": op("create_household", "Register a household (rural bureau only)",
                         wrapped("201", "registered", "household", "Household"),
                         403, 422, body="HouseholdInput", tag="households"),

@@ -149,7 +149,8 @@ SCHEMAS = {
                           village=text(minLength=1, maxLength=32, description="village code within the township "
                                                                               "(GET /reference)"),
                           category=text(enum=list(CATEGORIES))),
-    "HouseholdPage": obj(["items", "total", "page", "per_page"], items=array(ref("Household")), **PAGE),
+    "HouseholdPage": obj(["items", "total", "total_capped", "next_cursor", "page", "per_page"],
+                         items=array(ref("Household")), **PAGE, **KEYSET),
     "LoanApplication": APPLICATION,
     "LoanSummary": LOAN_SUMMARY,
     "Loan": LOAN_DETAIL,

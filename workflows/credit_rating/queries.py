@@ -8,10 +8,13 @@ import sqlalchemy as sa
 from models import Household, User, Village, db
 from models.credit import CreditCampaign, CreditRating, RosterEntry
 
+from .. import keyset
 from ..permissions import BANK_ROLES
 from .campaigns import count_ratings
 
 DISTRICT = frozenset({"rural_bureau", "supervisor", "admin", "finance_bureau"})
+RATINGS_PER_PAGE = 100
+RATINGS_KEY = keyset.Key("household", CreditRating.household_id, CreditRating.id, parse=int)
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,13 @@ def roster_rows(campaign: CreditCampaign, offset: int = 0, limit: int | None = N
         query = query.limit(limit)
     return [RosterRow(entry.household_id, household.name, village, entry.included, entry.exclusion_reason, rating)
             for entry, household, village, rating in db.session.execute(query)]
+
+
+def ratings_page(campaign: CreditCampaign, cursor: str | None = None, limit: int | None = None, *,
+                 offset: int = 0) -> keyset.KeysetPage:
+    """One page of the campaign's ratings by household (a rating per roster household: as many as the
+    township has), from ``cursor`` (``keyset.read_cursor``) or, without one, ``offset`` rows in."""
+    query = sa.select(CreditRating).where(CreditRating.campaign_id == campaign.id)
+    return keyset.page(query, RATINGS_KEY, keyset.read_cursor(cursor, RATINGS_KEY), limit or RATINGS_PER_PAGE,
+                       execute=lambda statement: list(db.session.scalars(statement)), offset=offset,
+                       value_of=lambda rating: rating.household_id, id_of=lambda rating: rating.id)

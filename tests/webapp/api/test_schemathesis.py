@@ -36,7 +36,10 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None, derandom
 BEYOND_THE_SCHEMA = {  # operation: the fields a rule may refuse valid data on (None: any field)
     "GET /loans": {"applied_to", "cursor"},  # not before applied_from; a cursor this list issued
     "GET /tasks": {"cursor"},  # a cursor this list issued (opaque: a made-up one is refused)
-    "GET /audit": {"to"},  # not before from
+    "GET /households": {"cursor"},  # a cursor this list issued
+    "GET /audit": {"to", "cursor"},  # not before from; a cursor this list issued
+    "GET /audit/findings": {"cursor"},  # a cursor this list issued
+    "GET /credit/campaigns/{campaign_id}/ratings": {"cursor"},  # a cursor this list issued
     "GET /reports/{name}": {"from", "to"},  # not after to, at most 3660 days; the policy in force on `to`
     "POST /loans": None,  # a listed household of the clerk's township, a partner bank, the loan policy
     "POST /households": None,  # known township and village, a real resident ID, not listed yet
