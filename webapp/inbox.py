@@ -2,7 +2,9 @@
 hand over, search, order, and the navigation's count badge."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -14,7 +16,7 @@ from forms.inbox import ClaimSelectedForm, InboxFilterForm, ReassignForm
 from models import HumanTask
 from workflows import clock, keyset
 from workflows.errors import ClaimedByColleagueError, ConcurrentUpdateError, FormInvalidError
-from workflows.tasks import access, claims, inbox
+from workflows.tasks import access, claims, delegations, inbox
 
 from .auth import current_actor, roles_required
 from .rule_messages import field_messages, rule_message
@@ -24,18 +26,20 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 25
 LINK_ARGS = ("view", "task", "township", "overdue", "q", "sort", "cursor")  # what every inbox link keeps
 BADGE_CAP = 99
+_ID_MARK = 987654321987  # stands for a task id in a URL built once per page (``_task_url``)
 
 
-def waiting_time(task) -> str:
+def waiting_time(task, now: datetime | None = None) -> str:
     """How long the task has waited, e.g. 2 天 / 2 days."""
-    return format_timedelta(clock.now() - task.created_at, threshold=1.0)
+    return format_timedelta((now or clock.now()) - task.created_at, threshold=1.0)
 
 
 @dataclass(frozen=True)
 class Line:
-    """One task of the page with its texts worked out once: the table and the phone cards show both."""
+    """One task of the page with its texts and URLs worked out once: the table and the phone cards
+    show both (no macro, ``url_for`` or clock per row in the template)."""
 
-    task: HumanTask
+    task: HumanTask  # its columns in ``inbox.BRIEF``
     loan: str  # "#123", or "" for a task without a loan
     household: str
     amount: str
@@ -48,14 +52,54 @@ class Line:
     due: str
     due_state: str  # "overdue", "soon" or ""
     waiting: str
+    stand_in: str  # 代理: the colleague the user stands in for on this task, or ""
+    action: str  # the row's button: "claim", "give_back" or ""
+    action_url: str
+    hand_over_url: str  # "" when the task cannot be handed over from this page
 
 
-def _line(row) -> Line:
+@dataclass(frozen=True)
+class _Page:
+    """What every line of one page shares: the instant, the user, the tab's rules and the URL makers."""
+
+    now: datetime
+    user_id: int
+    read_only: bool
+    stand_ins: dict[int, str]
+    colleagues: dict[int, list]
+    show: Callable[[int], str]
+    claim: Callable[[int], str]
+    unclaim: Callable[[int], str]
+    reassign: Callable[[int], str]
+
+
+def _task_url(endpoint: str, **values) -> Callable[[int], str]:
+    """``url_for(endpoint, task_id=…, **values)`` for every row of a page: built once, each task's id
+    put in its place (the mark is the first number of the URL: its path comes before its query)."""
+    head, _mark, tail = url_for(endpoint, task_id=_ID_MARK, **values).partition(str(_ID_MARK))
+    return lambda task_id: f"{head}{task_id}{tail}"
+
+
+def _line(row, page: _Page) -> Line:
     task, loan = row.HumanTask, row.Loan
+    stand_in = page.stand_ins.get(task.id, "")
+    action = _action(task, stand_in, page)
     return Line(task, f"#{loan.id}" if loan else "", row.Household.name if loan else "",
                 money(loan.amount) if loan else "", "" if loan else _subject(row), row.township_name or "",
-                row.bank_name or "", row.assignee_name or "", url_for("tasks.show", task_id=task.id),
-                task_title(task.name, task.title), local_dt(task.due_at), _due_state(task), waiting_time(task))
+                row.bank_name or "", row.assignee_name or "", page.show(task.id),
+                task_title(task.name, task.title), local_dt(task.due_at), _due_state(task, page.now),
+                waiting_time(task, page.now), stand_in, action,
+                page.claim(task.id) if action == "claim" else page.unclaim(task.id) if action else "",
+                page.reassign(task.id) if page.colleagues.get(task.id) else "")
+
+
+def _action(task: HumanTask, stand_in: str, page: _Page) -> str:
+    """认领 a task nobody holds (or one held by the colleague the user stands in for), 退回 one's own."""
+    if page.read_only:
+        return ""
+    if task.assignee_id is None or stand_in:
+        return "claim"
+    return "give_back" if task.assignee_id == page.user_id else ""
 
 
 def _subject(row) -> str:
@@ -66,8 +110,8 @@ def _subject(row) -> str:
     return subject
 
 
-def _due_state(task: HumanTask) -> str:
-    return "overdue" if inbox.is_overdue(task) else "soon" if inbox.is_due_soon(task) else ""
+def _due_state(task: HumanTask, now: datetime) -> str:
+    return "overdue" if inbox.is_overdue(task, now) else "soon" if inbox.is_due_soon(task, now) else ""
 
 
 @bp.app_template_global()
@@ -91,10 +135,11 @@ def _forget_the_count() -> None:
 @roles_required()
 def index():
     view = _view()
-    counts = inbox.counts_by_task(current_user, view, up_to=keyset.CAP + 1)  # the first 1,001 tasks, not all
+    stand_ins = delegations.stand_ins(current_user)  # 代理: looked up once for the whole page
+    counts = inbox.counts_by_task(current_user, view, up_to=keyset.CAP + 1, stand_ins=stand_ins)  # the first 1,001
     waiting = sum(counts.values())
-    if view == "available":
-        g.inbox_count = waiting  # the badge: the same tasks, no second COUNT
+    g.inbox_count = waiting if view == "available" else \
+        inbox.count_available(current_user, up_to=BADGE_CAP + 1, stand_ins=stand_ins)  # the badge, no second COUNT
     names = sorted({*counts, *inbox.task_names(current_user, view)})
     filters = InboxFilterForm(request.args, tasks=[(n, task_title(n)) for n in names],
                               townships=inbox.township_choices() if current_user.township_id is None else [])
@@ -102,19 +147,26 @@ def index():
     cursor = request.args.get("cursor") or None
     search = dict(view=view, task_name=filters.task.data or None, township_id=filters.township_id(),
                   overdue_only=bool(filters.overdue.data), q=filters.search_text(), sort=sort, limit=PAGE_SIZE,
-                  view_size=waiting)
+                  view_size=waiting, stand_ins=stand_ins, brief=True)
+    filtered = any(search[key] for key in ("task_name", "township_id", "overdue_only", "q"))
     try:
-        page = inbox.inbox_page(current_user, cursor=cursor, **search)
+        page = inbox.inbox_page(current_user, cursor=cursor, count=filtered, **search)
     except ValueError:  # a cursor of another order, or none at all: the first page
-        cursor, page = None, inbox.inbox_page(current_user, **search)
+        cursor, page = None, inbox.inbox_page(current_user, count=filtered, **search)
+    if not filtered:  # the whole view: the per-kind counts already hold its capped count
+        page.total, page.total_capped = min(waiting, keyset.CAP), waiting > keyset.CAP
     rows = page.items
     args = _ordered({**_link_args(), "view": view, "sort": None if sort == "due" else sort, "cursor": cursor})
+    read_only = view in ("all", "team")
+    shared = _Page(clock.now(), current_user.id, read_only,
+                   inbox.stand_in_names(current_user, [row.HumanTask for row in rows], stand_ins),
+                   _colleague_choices(rows) if _may_hand_over(view) else {},
+                   _task_url("tasks.show"), *(_task_url(f"inbox.{action}", **args)
+                                              for action in ("claim", "unclaim", "reassign")))
     return render_template(
-        "inbox/index.html", lines=[_line(row) for row in rows], view=view, counts=counts, filters=filters,
+        "inbox/index.html", lines=[_line(row, shared) for row in rows], view=view, counts=counts, filters=filters,
         page=page, capped=waiting > keyset.CAP, sort=sort, reassign_form=ReassignForm(),
-        colleagues=_colleague_choices(rows) if _may_hand_over(view) else {},
-        read_only=view in ("all", "team"), link=partial(_link, args), args=args,
-        stand_ins=inbox.stand_in_names(current_user, [row.HumanTask for row in rows]))
+        colleagues=shared.colleagues, read_only=read_only, link=partial(_link, args), args=args)
 
 
 def _may_hand_over(view: str) -> bool:

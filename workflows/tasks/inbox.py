@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -134,10 +134,11 @@ def _stand_in_condition(who: _Who):
         HumanTask.assignee_id == principal.id, holds, place, ~excluded)
 
 
-def stand_in_names(user: User, rows) -> dict[int, str]:
+def stand_in_names(user: User, rows, stand_ins: tuple[delegations.StandIn, ...] | None = None) -> dict[int, str]:
     """代理 <name>: for each task among ``rows`` that ``user`` sees by standing in for the colleague who
-    claimed it, that colleague's display name (by task id)."""
-    stand_ins = delegations.stand_ins(user)
+    claimed it, that colleague's display name (by task id). ``stand_ins``: ``delegations.stand_ins(user)``
+    if the caller already looked them up (as in every function here that takes it)."""
+    stand_ins = delegations.stand_ins(user) if stand_ins is None else stand_ins
     names = {}
     for row in rows:
         for s in stand_ins:
@@ -200,18 +201,21 @@ def sort_key(sort: str | None, walk_due_index: bool = True) -> keyset.Key:
 def inbox_page(user: User, *, view: str = "available", task_name: str | None = None,
                township_id: int | None = None, overdue_only: bool = False, q: str | None = None,
                sort: str = "due", cursor: str | None = None, limit: int = 25, view_size: int | None = None,
-               count: bool = True, offset: int = 0) -> keyset.KeysetPage:
+               count: bool = True, offset: int = 0, stand_ins: tuple[delegations.StandIn, ...] | None = None,
+               brief: bool = False) -> keyset.KeysetPage:
     """One page of the inbox from ``cursor`` (the first without one): rows as ``inbox_query`` yields
     them, the cursors of the next and previous pages and the count capped at ``keyset.CAP``.
 
     The page reads about ``limit`` rows from an index whatever its depth (see ``workflows.keyset``).
     ``ValueError`` for a cursor that is not one of this order. ``view_size`` as for ``inbox_query``;
-    ``offset`` (no cursor): the API's old paging by number, in the same order."""
+    ``offset`` (no cursor): the API's old paging by number, in the same order. ``brief``: the rows'
+    ``HumanTask``, ``Loan`` and ``Household`` hold only what a list shows (``BRIEF``), not whole objects
+    (the inbox page: building 75 objects cost more than its SQL)."""
     key = sort_key(sort, walk_due_index=view_size is None or view_size > FEW)
     position = keyset.decode(cursor, key) if cursor else None
-    scope = _page_scope(user, view)
-    query = _matching(_joined([*_row_columns(), key.column.label("sort_key")]), user, view, task_name,
-                      township_id, overdue_only, q, scope=scope)
+    scope = _page_scope(user, view, stand_ins)
+    query = _matching(_listed(brief, key.sort.lstrip("-")), user, view, task_name, township_id, overdue_only, q,
+                      scope=scope)
     result = keyset.page(query, key, position, limit, value_of=lambda row: row.sort_key,
                          id_of=lambda row: row.HumanTask.id, count=False, offset=offset)
     if count:
@@ -222,14 +226,26 @@ def inbox_page(user: User, *, view: str = "available", task_name: str | None = N
     return result
 
 
-def _page_scope(user: User, view: str):
+@functools.lru_cache(maxsize=16)
+def _listed(brief: bool, sort: str) -> sa.Select:
+    """A page's rows with their sort key (the column of ``sort``), before any condition: built once
+    per shape, not on every page (SQL expressions are immutable; ``_matching`` adds to a copy)."""
+    return _joined([*_row_columns(brief), sort_key(sort).column.label("sort_key")])
+
+
+def _page_scope(user: User, view: str, stand_ins: tuple[delegations.StandIn, ...] | None = None):
     """The condition of ``view``; for ``available``, without the 代理 part when the user stands in for
     no one today (one lookup of ``delegations``). That part is an OR with a subquery, which keeps the
     database from reading the role's index range (role, township or bank, due date): without it a
     clerk's page among a province's tasks reads one page of rows instead of every ready task."""
-    if view != "available" or delegations.stand_ins(user):
+    if view != "available" or (delegations.stand_ins(user) if stand_ins is None else stand_ins):
         return scope_condition(user, view)
-    who = _who(user)
+    return _own_condition(_who(user))
+
+
+@functools.lru_cache(maxsize=1024)
+def _own_condition(who: _Who):
+    """``available`` without the 代理 part: the user's unclaimed and own tasks in their roles and scope."""
     scopes = _scopes(who)
     if not scopes:
         return sa.false()
@@ -237,8 +253,28 @@ def _page_scope(user: User, view: str):
     return sa.and_(sa.or_(*scopes), claim, _not_excluded(who.user_id))
 
 
-def _row_columns() -> list:
-    return [HumanTask, Loan, Household, Township.name.label("township_name"), Bank.name.label("bank_name"),
+class _Brief(so.Bundle):
+    """Some columns of an entity, read as one row (``row.Loan.amount``), or None when the outer join
+    found none (its first column, the id, is NULL), as the entity would be."""
+
+    def create_row_processor(self, query, procs, labels):
+        make = super().create_row_processor(query, procs, labels)
+
+        def proc(row):
+            made = make(row)
+            return None if made[0] is None else made
+        return proc
+
+
+BRIEF = {HumanTask: ("id", "name", "title", "role", "township_id", "bank_id", "assignee_id", "due_at", "created_at",
+                     "loan_id"),
+         Loan: ("id", "amount"), Household: ("id", "name")}  # what a list of tasks reads of each
+
+
+def _row_columns(brief: bool = False) -> list:
+    entities = ([_Brief(model.__name__, *(getattr(model, name) for name in names)) for model, names in BRIEF.items()]
+                if brief else [HumanTask, Loan, Household])
+    return [*entities, Township.name.label("township_name"), Bank.name.label("bank_name"),
             Assignee.display_name.label("assignee_name"), *_process_columns()]
 
 
@@ -315,11 +351,14 @@ def order_by(sort: str | None, walk_due_index: bool = True) -> tuple:
     return column, HumanTask.id
 
 
-def counts_by_task(user: User, view: str = "available", up_to: int | None = None) -> dict[str, int]:
+def counts_by_task(user: User, view: str = "available", up_to: int | None = None,
+                   stand_ins: tuple[delegations.StandIn, ...] | None = None) -> dict[str, int]:
     """How many tasks of each kind (BPMN task id) the user's ``view`` holds; with ``up_to``, counted
     among the first ``up_to`` tasks only (a district role's tens of thousands are not all counted on
-    every page: the caller shows "1,000+" when the counts add up to ``up_to``)."""
-    waiting = sa.select(HumanTask.name).where(HumanTask.state == HumanTaskState.READY, scope_condition(user, view))
+    every page: the caller shows "1,000+" when the counts add up to ``up_to``). Read through the
+    role's index, as ``inbox_page`` reads (``_page_scope``)."""
+    waiting = sa.select(HumanTask.name).where(HumanTask.state == HumanTaskState.READY,
+                                              _page_scope(user, view, stand_ins))
     if up_to is not None:
         waiting = waiting.limit(up_to)
     names = waiting.subquery()
@@ -330,31 +369,42 @@ def counts_by_task(user: User, view: str = "available", up_to: int | None = None
 def task_names(user: User, view: str = "available") -> list[str]:
     """The kinds of ready task (BPMN task ids) of the roles ``view`` may show, for the filter menu:
     a skip scan of ``ix_human_tasks_role_name`` (one index probe per kind and role), however many
-    tasks wait. A kind may have no task inside the user's township or bank."""
+    tasks wait, as one recursive statement. A kind may have no task inside the user's township or bank."""
     roles = sorted(ROLES) if view == "all" or (view == "team" and user.roles & OVERSEERS) else sorted(user.roles)
-    found: set[str] = set()
-    for role in roles:
-        name = ""
-        while True:
-            name = db.session.scalar(sa.select(sa.func.min(HumanTask.name)).where(
-                HumanTask.state == HumanTaskState.READY, HumanTask.role == role, HumanTask.name > name))
-            if name is None:
-                break
-            found.add(name)
-    return sorted(found)
+    if not roles:
+        return []
+    return list(db.session.scalars(_kinds_statement(tuple(roles))))
 
 
-def count_available(user: User, up_to: int | None = None) -> int:
+@functools.lru_cache(maxsize=64)
+def _kinds_statement(roles: tuple[str, ...]) -> sa.Select:
+    """Each role's kinds of ready task, from the smallest name up: per step, the next name of the role
+    (``min(name) > previous``, one probe of ``ix_human_tasks_role_name``) until there is none."""
+    text = sa.String()  # one type on both sides of the recursion (PostgreSQL insists, typmod included)
+    listed = sa.union_all(*(sa.select(sa.cast(sa.literal(role), text).label("role")) for role in roles)).subquery("roles")
+    start = sa.select(listed.c.role, sa.cast(sa.literal(""), text).label("name")).cte("kinds", recursive=True)
+    following = (sa.select(sa.func.min(HumanTask.name)).where(
+        HumanTask.state == HumanTaskState.READY, HumanTask.role == start.c.role, HumanTask.name > start.c.name)
+        .scalar_subquery())
+    kinds = start.union_all(sa.select(start.c.role, sa.cast(following, text)).where(start.c.name.is_not(None)))
+    return (sa.select(kinds.c.name).where(kinds.c.name.is_not(None), kinds.c.name != "").distinct()
+            .order_by(kinds.c.name))
+
+
+def count_available(user: User, up_to: int | None = None,
+                    stand_ins: tuple[delegations.StandIn, ...] | None = None) -> int:
     """How many tasks wait for ``user`` (the navigation's 待办 badge), counting no further than
-    ``up_to`` (the badge shows "99+"): one COUNT that stops early, none for a user without a scope."""
+    ``up_to`` (the badge shows "99+"): one COUNT that stops early, none for a user without a scope.
+    Given ``stand_ins`` and none of them, through the role's index without the 代理 part (see ``_page_scope``)."""
     who = _who(user)
-    return 0 if not _scopes(who) else db.session.scalar(_count_statement(who, up_to)) or 0
+    return 0 if not _scopes(who) else db.session.scalar(_count_statement(who, up_to, stand_ins == ())) or 0
 
 
 @functools.lru_cache(maxsize=1024)
-def _count_statement(who: _Who, up_to: int | None) -> sa.Select:
+def _count_statement(who: _Who, up_to: int | None, own_only: bool = False) -> sa.Select:
     """The badge's COUNT for ``who``, built once: the badge is on every page."""
-    waiting = sa.select(HumanTask.id).where(HumanTask.state == HumanTaskState.READY, _condition(who, "available"))
+    condition = _own_condition(who) if own_only else _condition(who, "available")
+    waiting = sa.select(HumanTask.id).where(HumanTask.state == HumanTaskState.READY, condition)
     return sa.select(sa.func.count()).select_from(waiting.limit(up_to).subquery())
 
 
@@ -378,15 +428,17 @@ def readable_tasks(user: User, task_ids) -> dict[int, HumanTask]:
     return {row.id: row for row in rows if may_read(user, row)}
 
 
-def is_overdue(task: HumanTask) -> bool:
-    return task.due_at is not None and task.due_at < clock.now()
+def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
+    """Past its due date at ``now`` (default: the business instant; a page passes one for all its rows)."""
+    return task.due_at is not None and task.due_at < (now or clock.now())
 
 
-def is_due_soon(task: HumanTask) -> bool:
+def is_due_soon(task: HumanTask, now: datetime | None = None) -> bool:
     """即将到期: not overdue yet, but due within ``DUE_SOON``."""
-    return task.due_at is not None and clock.now() <= task.due_at < clock.now() + DUE_SOON
+    now = now or clock.now()
+    return task.due_at is not None and now <= task.due_at < now + DUE_SOON
 
 
 def township_choices() -> list[tuple[int, str]]:
     """(id, name) of every township, for the district roles' filter."""
-    return [(t.id, t.name) for t in db.session.scalars(sa.select(Township).order_by(Township.code))]
+    return [(t.id, t.name) for t in db.session.execute(sa.select(Township.id, Township.name).order_by(Township.code))]
