@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, HumanTask, HumanTaskState, Loan, ProcessVersion, db
+from models import IS_READY, OUTSTANDING_STATUSES, HumanTask, Loan, ProcessVersion, db
 from models.risk_fund import ENTRY_KINDS, RiskFund, RiskFundEntry
 
 from . import audit, clock, instances, keyset, policy
@@ -212,7 +212,7 @@ def pay_compensation(actor: Actor, loan: Loan) -> Decimal:
 def open_topup() -> HumanTask | None:
     """The top-up waiting to be recorded, if any."""
     return db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.name == "record_topup", HumanTask.state == HumanTaskState.READY).order_by(HumanTask.id)).first()
+        HumanTask.name == "record_topup", IS_READY).order_by(HumanTask.id)).first()
 
 
 @unit_of_work

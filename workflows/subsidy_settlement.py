@@ -24,7 +24,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import Bank, HumanTask, HumanTaskState, Loan, ProcessVersion, User, db
+from models import IS_READY, Bank, HumanTask, Loan, ProcessVersion, User, db
 from models.repayment import Repayment
 from models.subsidy import SubsidyLine, SubsidySettlement
 
@@ -203,7 +203,7 @@ def open_tasks(settlements: list[SubsidySettlement]) -> dict[int, HumanTask]:
     if not by_instance:
         return {}
     rows = db.session.scalars(sa.select(HumanTask).where(
-        HumanTask.process_instance_id.in_(by_instance), HumanTask.state == HumanTaskState.READY))
+        HumanTask.process_instance_id.in_(by_instance), IS_READY))
     return {by_instance[row.process_instance_id]: row for row in rows}
 
 

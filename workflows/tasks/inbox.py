@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import (ROLES, Bank, Delegation, Household, HumanTask, HumanTaskState, Loan, ProcessInstance,
+from models import (IS_READY, ROLES, Bank, Delegation, Household, HumanTask, Loan, ProcessInstance,
                     ProcessVersion, TaskExclusion, Township, User, UserRole, db)
 from models.subsidy import SubsidySettlement
 
@@ -293,7 +293,7 @@ def _matching(query: sa.Select, user: User, view: str, task_name: str | None, to
               overdue_only: bool, q: str | None, *, scope=None) -> sa.Select:
     """``query`` narrowed to the ready tasks of ``view`` that pass the filters and the search
     (``scope``: the view's condition if already worked out, see ``_page_scope``)."""
-    query = query.where(HumanTask.state == HumanTaskState.READY,
+    query = query.where(IS_READY,
                         scope_condition(user, view) if scope is None else scope)
     if task_name:
         query = query.where(HumanTask.name == task_name)
@@ -357,7 +357,7 @@ def counts_by_task(user: User, view: str = "available", up_to: int | None = None
     among the first ``up_to`` tasks only (a district role's tens of thousands are not all counted on
     every page: the caller shows "1,000+" when the counts add up to ``up_to``). Read through the
     role's index, as ``inbox_page`` reads (``_page_scope``)."""
-    waiting = sa.select(HumanTask.name).where(HumanTask.state == HumanTaskState.READY,
+    waiting = sa.select(HumanTask.name).where(IS_READY,
                                               _page_scope(user, view, stand_ins))
     if up_to is not None:
         waiting = waiting.limit(up_to)
@@ -384,7 +384,7 @@ def _kinds_statement(roles: tuple[str, ...]) -> sa.Select:
     listed = sa.union_all(*(sa.select(sa.cast(sa.literal(role), text).label("role")) for role in roles)).subquery("roles")
     start = sa.select(listed.c.role, sa.cast(sa.literal(""), text).label("name")).cte("kinds", recursive=True)
     following = (sa.select(sa.func.min(HumanTask.name)).where(
-        HumanTask.state == HumanTaskState.READY, HumanTask.role == start.c.role, HumanTask.name > start.c.name)
+        IS_READY, HumanTask.role == start.c.role, HumanTask.name > start.c.name)
         .scalar_subquery())
     kinds = start.union_all(sa.select(start.c.role, sa.cast(following, text)).where(start.c.name.is_not(None)))
     return (sa.select(kinds.c.name).where(kinds.c.name.is_not(None), kinds.c.name != "").distinct()
@@ -404,7 +404,7 @@ def count_available(user: User, up_to: int | None = None,
 def _count_statement(who: _Who, up_to: int | None, own_only: bool = False) -> sa.Select:
     """The badge's COUNT for ``who``, built once: the badge is on every page."""
     condition = _own_condition(who) if own_only else _condition(who, "available")
-    waiting = sa.select(HumanTask.id).where(HumanTask.state == HumanTaskState.READY, condition)
+    waiting = sa.select(HumanTask.id).where(IS_READY, condition)
     return sa.select(sa.func.count()).select_from(waiting.limit(up_to).subquery())
 
 
