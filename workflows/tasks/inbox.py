@@ -395,9 +395,15 @@ def count_available(user: User, up_to: int | None = None,
                     stand_ins: tuple[delegations.StandIn, ...] | None = None) -> int:
     """How many tasks wait for ``user`` (the navigation's 待办 badge), counting no further than
     ``up_to`` (the badge shows "99+"): one COUNT that stops early, none for a user without a scope.
-    Given ``stand_ins`` and none of them, through the role's index without the 代理 part (see ``_page_scope``)."""
+    When the user stands in for no one (``stand_ins``, looked up if not given), through the role's
+    index without the 代理 part (see ``_page_scope``): with it, a province's badge took over a second
+    on every page (bench/province.py, ``GET /loans/<id>``)."""
     who = _who(user)
-    return 0 if not _scopes(who) else db.session.scalar(_count_statement(who, up_to, stand_ins == ())) or 0
+    if not _scopes(who):
+        return 0
+    if stand_ins is None:
+        stand_ins = delegations.stand_ins(user)
+    return db.session.scalar(_count_statement(who, up_to, not stand_ins)) or 0
 
 
 @functools.lru_cache(maxsize=1024)
