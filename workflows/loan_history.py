@@ -80,6 +80,35 @@ def valid_on(day: date, loan_ids: Iterable[int] | None = None):
     return row, row.loan_id == Loan.id
 
 
+def figures_on(day: date):
+    """What the reports join: ``valid_on(day)``, or when every loan's row as of ``day`` is its latest
+    (``is_current``) the loans' own columns in the same shape (``current_rows``), which the commit hook
+    keeps equal to it. At a million loans a balance report "as of" today went from 2.3 s through the
+    history to about 0.3 s (bench/province.py); a past day still reads the history."""
+    if is_current(day):
+        row = aliased(LoanHistory, current_rows(day), name="then", adapt_on_names=True)
+        return row, row.loan_id == Loan.id
+    return valid_on(day)
+
+
+def is_current(day: date) -> bool:
+    """Whether ``day`` is today or later and no history row starts after it (a business clock set back
+    in a demo can leave later rows): then each lent loan's row valid on ``day`` is its latest, which
+    the commit hook keeps equal to the loan's own columns."""
+    if day < clock.today():
+        return False
+    latest = db.session.scalar(sa.select(sa.func.max(LoanHistory.valid_from)))
+    return latest is None or latest <= day
+
+
+def current_rows(day: date) -> sa.Subquery:
+    """The lent loans' figures now, in ``loan_history``'s columns: what their latest rows say."""
+    figures = {name: value.label(name) for name, value in _figures().items()}
+    return (sa.select(Loan.id.label("id"), Loan.id.label("loan_id"), sa.literal(day, sa.Date).label("valid_from"),
+                      *figures.values(), Loan.township_id.label("township_id"), Loan.bank_id.label("bank_id"))
+            .where(Loan.disbursed_on.is_not(None)).subquery("now"))
+
+
 def as_of(day: date, loan_ids: Iterable[int] | None = None) -> sa.Subquery:
     """Each loan's history row valid on ``day`` (the latest with ``valid_from`` on or before it);
     loans lent after ``day`` have none. Columns as ``loan_history``'s."""
