@@ -137,7 +137,7 @@ def main() -> None:
     every = [c for counts in statements.values() for c in counts]
     print(f"SQL statements per completion: mean {statistics.mean(every):.1f}")
     print(f"stored instance state after disbursement: median {statistics.median(sizes):.0f} bytes "
-          f"(zlib JSON; target <= 8192)")
+          f"(compressed JSON, workflows/state_codec.py; target <= 8192)")
     print(f"database bytes per loan, application to disbursement, audit included: {per_loan:,.0f} "
           f"(target <= 6,144)")
 
