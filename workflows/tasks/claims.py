@@ -87,15 +87,16 @@ def release_claims_of(actor: Actor, user: User) -> int:
     return len(rows)
 
 
-def colleagues(task: HumanTask) -> list[User]:
-    """Active users who hold the task's role within its township or bank (hand-over targets)."""
-    query = (sa.select(User).join(UserRole, UserRole.user_id == User.id)
+def colleagues(task: HumanTask) -> list[sa.Row]:
+    """Active users who hold the task's role within its township or bank (hand-over targets): their
+    ``id``, ``username`` and ``display_name`` (one light query: the inbox asks once per role and scope)."""
+    query = (sa.select(User.id, User.username, User.display_name).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == task.role, User.is_active.is_(True)).order_by(User.username))
     if task.role in TOWNSHIP_ROLES:
         query = query.where(User.township_id == task.township_id)
     elif task.role in BANK_ROLES:
         query = query.where(User.bank_id == task.bank_id)
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def _set_assignee(row: HumanTask, *, expected: int | None, new: int | None) -> None:

@@ -20,10 +20,10 @@ from workflows.tasks import claims
 
 # (user, query) → statements of GET /inbox<query>; see the module docstring
 PINNED = {
-    ("officer_rcb", ""): 9,
-    ("officer_rcb", "?sort=-received"): 9,
-    ("officer_rcb", "?view=mine"): 11,  # 6 rows: the tasks with a due date, then those without (keyset runs)
-    ("officer_rcb", "?sort=-received&task=investigate_credit"): 10,
+    ("officer_rcb", ""): 8,  # the hand-over colleagues in one light query (ids and names)
+    ("officer_rcb", "?sort=-received"): 8,
+    ("officer_rcb", "?view=mine"): 10,  # 6 rows: the tasks with a due date, then those without (keyset runs)
+    ("officer_rcb", "?sort=-received&task=investigate_credit"): 9,
     ("supervisor", "?sort=-received"): 8,
 }
 
