@@ -59,7 +59,7 @@ class AuditEvent(Base):
     codes: so.Mapped[list | None] = so.mapped_column(sa.JSON)
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
-    hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))  # not unique: (chain, chain_seq) orders the chains
 
 
 class AuditChainHead(Base):
