@@ -45,12 +45,11 @@ def disbursed_loans(user: User, filters: ReportFilters) -> list[LoanFigures]:
     """The scoped loans disbursed on or before the end date, with their principal outstanding then
     (one query: the loans joined to their history row as of the end date). Every loan is read into
     Python: for figures per township, ``borrowing_households`` and ``_group`` sum in SQL instead."""
-    then, valid = loan_history.figures_on(filters.as_of)
+    then, attach = loan_history.figures_on(filters.as_of)
     at_end = sa.case((then.status.in_(OUTSTANDING_STATUSES), then.balance), else_=0)
     rows = db.session.execute(
-        sa.select(Loan.id, Loan.household_id, Loan.township_id, Loan.bank_id, Loan.status, Loan.disbursed_on,
-                  Loan.approved_amount, sa.func.coalesce(at_end, 0), Loan.covered_principal)
-        .outerjoin(then, valid)
+        attach(sa.select(Loan.id, Loan.household_id, Loan.township_id, Loan.bank_id, Loan.status, Loan.disbursed_on,
+                         Loan.approved_amount, sa.func.coalesce(at_end, 0), Loan.covered_principal), outer=True)
         .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None), Loan.disbursed_on <= filters.date_to)
         .order_by(Loan.id))
     return [LoanFigures(loan_id, household_id, township_id, bank_id, status, disbursed_on, money(approved),
@@ -63,9 +62,9 @@ def borrowing_households(user: User, filters: ReportFilters) -> dict[int, int]:
     """``{township id: households}``: the listed (not removed) households with a scoped loan outstanding
     at the end date (its history row then: an outstanding status and a balance), counted per the loan's
     township in SQL (what ``household_rate`` counts from ``disbursed_loans``, without reading the loans)."""
-    then, valid = loan_history.figures_on(filters.as_of)
-    query = (sa.select(Loan.township_id, sa.func.count(sa.distinct(Loan.household_id)))
-             .join(then, valid).join(Household, Household.id == Loan.household_id)
+    then, attach = loan_history.figures_on(filters.as_of)
+    query = (attach(sa.select(Loan.township_id, sa.func.count(sa.distinct(Loan.household_id))))
+             .join(Household, Household.id == Loan.household_id)
              .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None),
                     Loan.disbursed_on <= filters.date_to, Household.removed.is_(False),
                     then.status.in_(OUTSTANDING_STATUSES), then.balance > 0)
@@ -76,13 +75,12 @@ def borrowing_households(user: User, filters: ReportFilters) -> dict[int, int]:
 def _group(user: User, filters: ReportFilters, key: str) -> dict[int, list]:
     """``{township or bank id: [disbursed count, disbursed amount, outstanding count, outstanding principal]}``,
     summed in SQL over the scoped loans and their history rows as of the end date."""
-    place, (then, valid) = getattr(Loan, key), loan_history.figures_on(filters.as_of)
+    place, (then, attach) = getattr(Loan, key), loan_history.figures_on(filters.as_of)
     in_period = Loan.disbursed_on >= filters.date_from
     at_end = sa.case((sa.and_(then.status.in_(OUTSTANDING_STATUSES), then.balance > 0), then.balance))
-    query = (sa.select(place, sa.func.sum(sa.case((in_period, 1), else_=0)),
-                       sa.func.sum(sa.case((in_period, Loan.approved_amount), else_=0)),
-                       sa.func.count(at_end), sa.func.sum(at_end))
-             .outerjoin(then, valid)
+    query = (attach(sa.select(place, sa.func.sum(sa.case((in_period, 1), else_=0)),
+                              sa.func.sum(sa.case((in_period, Loan.approved_amount), else_=0)),
+                              sa.func.count(at_end), sa.func.sum(at_end)), outer=True)
              .where(scoped_loans(user, filters, Loan), Loan.disbursed_on.is_not(None),
                     Loan.disbursed_on <= filters.date_to)
              .group_by(place))

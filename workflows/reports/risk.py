@@ -37,11 +37,11 @@ RECOVERY_TASKS = ("recover_loan", "confirm_recovery")
 def _overdue_figures(user: User, filters: ReportFilters) -> dict[int, dict]:
     """Per township: balance, overdue count and balance, balance per class, summed in SQL from the
     scoped loans' history rows as of the end date."""
-    then, valid = loan_history.figures_on(filters.as_of)
+    then, attach = loan_history.figures_on(filters.as_of)
     late = then.days_past_due > 0
-    query = (sa.select(Loan.township_id, then.risk_class, sa.func.sum(then.balance),
-                       sa.func.sum(sa.case((late, 1), else_=0)), sa.func.sum(sa.case((late, then.balance), else_=0)))
-             .join(then, valid)
+    query = (attach(sa.select(Loan.township_id, then.risk_class, sa.func.sum(then.balance),
+                              sa.func.sum(sa.case((late, 1), else_=0)),
+                              sa.func.sum(sa.case((late, then.balance), else_=0))))
              .where(scoped_loans(user, filters, Loan), Loan.disbursed_on <= filters.date_to,
                     then.status.in_(OUTSTANDING_STATUSES))
              .group_by(Loan.township_id, then.risk_class))
