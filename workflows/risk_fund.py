@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from models import IS_READY, OUTSTANDING_STATUSES, HumanTask, Loan, ProcessVersion, db
 from models.risk_fund import ENTRY_KINDS, RiskFund, RiskFundEntry
 
-from . import audit, clock, instances, keyset, policy
+from . import audit, clock, instances, keyset, loan_history, policy
 from .audit import Actor
 from .errors import ForbiddenError, PolicyViolationError, ProcessError
 from .money import risk_fund as formulas
@@ -76,29 +76,10 @@ def covered_outstanding(loan: Loan) -> Decimal:
     return round_fen(loan.covered_principal * loan.principal_outstanding / loan.approved_amount)
 
 
-def _fen(money: sa.ColumnElement) -> sa.ColumnElement:
-    """A money column as a whole number of fen (exact: the column holds two decimals; on SQLite, a
-    REAL within far less than half a fen of them)."""
-    return sa.cast(sa.func.round(money * sa.literal_column("100")), sa.BigInteger)
-
-
-def covered_outstanding_fen() -> sa.ColumnElement:
-    """SQL of ``covered_outstanding`` in fen, for one loan row: covered × outstanding / approved,
-    rounded half up to the fen in integers (``(2·c·o + a) // (2·a)``), so that SQLite, whose
-    ``round()`` works on binary floats and misses some exact half fen (132.35 × 9,132.46 / 91,324.60 =
-    13.235 gives 13.23 there), agrees with ``round_fen`` as PostgreSQL does. ``2·c·o`` stays inside 64
-    bits (below 9.2 × 10¹⁸ fen²; a 50,000-yuan cover on a billion-yuan loan is 10¹⁸). 0 without an
-    approved amount."""
-    covered, outstanding, approved = _fen(Loan.covered_principal), _fen(Loan.principal_outstanding), \
-        _fen(Loan.approved_amount)
-    share = (2 * covered * outstanding + approved) // (2 * approved)
-    return sa.case((Loan.approved_amount > 0, share), else_=0)
-
-
 def covered_balance() -> Decimal:
     """Σ covered principal outstanding over the loans in an outstanding status: one SQL aggregate
     (each loan rounded to the fen, as ``covered_outstanding``, then summed), whatever the number of loans."""
-    fen = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(covered_outstanding_fen()), 0))
+    fen = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(loan_history.covered_outstanding_fen()), 0))
                             .where(Loan.status.in_(OUTSTANDING_STATUSES), Loan.covered_principal > 0))
     return round_fen(Decimal(int(fen)).scaleb(-2))
 
