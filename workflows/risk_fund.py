@@ -59,14 +59,18 @@ def get_fund(fund_id: int | None = None) -> RiskFund | None:
     return db.session.scalars(sa.select(RiskFund).where(RiskFund.code == FUND_CODE)).first()
 
 
-def fund_balance(fund_id: int | None = None) -> Decimal:
-    """The sum of the fund's ledger lines (compensation negative)."""
+def fund_balance(fund_id: int | None = None, through: RiskFundEntry | None = None) -> Decimal:
+    """The sum of the fund's ledger lines (compensation negative); with ``through``, of the lines up to
+    and including it in ledger order (date, then id): the balance after that line."""
     fund = get_fund(fund_id)
     if fund is None:
         return ZERO
-    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RiskFundEntry.signed_amount()), 0))
-                              .where(RiskFundEntry.fund_id == fund.id))
-    return round_fen(Decimal(str(total)))
+    query = sa.select(sa.func.coalesce(sa.func.sum(RiskFundEntry.signed_amount()), 0)).where(
+        RiskFundEntry.fund_id == fund.id)
+    if through is not None:
+        query = query.where(sa.tuple_(RiskFundEntry.occurred_on, RiskFundEntry.id) <= sa.tuple_(
+            sa.literal(through.occurred_on, RiskFundEntry.occurred_on.type), sa.literal(through.id, RiskFundEntry.id.type)))
+    return round_fen(Decimal(str(db.session.scalar(query))))
 
 
 def covered_outstanding(loan: Loan) -> Decimal:
@@ -156,13 +160,7 @@ def ledger(cursor: str | None = None, limit: int | None = None) -> keyset.Keyset
                         value_of=lambda entry: entry.occurred_on, id_of=lambda entry: entry.id)
     if not found.items:
         return found
-    newest = found.items[0]
-    upto = sa.tuple_(RiskFundEntry.occurred_on, RiskFundEntry.id) <= sa.tuple_(
-        sa.literal(newest.occurred_on, RiskFundEntry.occurred_on.type), sa.literal(newest.id, RiskFundEntry.id.type))
-    running = round_fen(Decimal(str(db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(RiskFundEntry.signed_amount()), 0))
-        .where(RiskFundEntry.fund_id == fund.id, upto)))))
-    rows = []
+    running, rows = fund_balance(fund.id, through=found.items[0]), []
     for entry in found.items:
         rows.append((entry, running))
         running -= entry.signed

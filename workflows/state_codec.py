@@ -42,7 +42,6 @@ ZSTD_LEVEL = 3
 ZSTD_MARK = b"Z"
 ZLIB_MARK = 0x78  # the first byte of every zlib stream SpiffWorkflow states were written with before
 _MUTABLE = (dict, list, set)
-_NO_DELTA: dict = {}
 
 
 @lru_cache(maxsize=16384)
@@ -66,7 +65,7 @@ class StateTaskConverter(TaskConverter):
     def to_dict(self, task):
         parent = task.parent
         if parent is None:
-            data, delta = task.data, _NO_DELTA
+            data, delta = task.data, {}
         else:
             data, parent_data, own = {}, parent.data, task.data
             delta = {"updates": {key: value for key, value in own.items()
@@ -83,7 +82,7 @@ class StateTaskConverter(TaskConverter):
             "triggered": task.triggered,
             "internal_data": self.registry.convert(internal) if internal else {},
             "data": data,
-            "delta": dict(delta),
+            "delta": delta,
         }
 
     def from_dict(self, dct, workflow):

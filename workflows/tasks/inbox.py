@@ -398,18 +398,14 @@ def count_available(user: User, up_to: int | None = None,
     When the user stands in for no one (``stand_ins``, looked up if not given), through the role's
     index without the 代理 part (see ``_page_scope``): with it, a province's badge took over a second
     on every page (bench/province.py, ``GET /loans/<id>``)."""
-    who = _who(user)
-    if not _scopes(who):
+    if not _scopes(_who(user)):
         return 0
-    if stand_ins is None:
-        stand_ins = delegations.stand_ins(user)
-    return db.session.scalar(_count_statement(who, up_to, not stand_ins)) or 0
+    return db.session.scalar(_count_statement(_page_scope(user, "available", stand_ins), up_to)) or 0
 
 
 @functools.lru_cache(maxsize=1024)
-def _count_statement(who: _Who, up_to: int | None, own_only: bool = False) -> sa.Select:
-    """The badge's COUNT for ``who``, built once: the badge is on every page."""
-    condition = _own_condition(who) if own_only else _condition(who, "available")
+def _count_statement(condition, up_to: int | None) -> sa.Select:
+    """The badge's COUNT over a (cached) scope condition, built once: the badge is on every page."""
     waiting = sa.select(HumanTask.id).where(IS_READY, condition)
     return sa.select(sa.func.count()).select_from(waiting.limit(up_to).subquery())
 
