@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from models import OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Loan, User, db
+from models import IS_COUNTED_DECISION, OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Loan, User, db
 
 from .. import loan_history
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, percent, require_reader, scoped_loans, \
@@ -72,8 +72,10 @@ def overdue(user: User, filters: ReportFilters) -> ReportResult:
 
 
 def _task_counts(filters: ReportFilters) -> sa.Subquery:
-    """Per loan, from its audit events of completed tasks (one pass over them): extension decisions
-    and recovery steps in the period, and whether a recovery was ever confirmed (``recovered``: 1 or 0)."""
+    """Per loan, from its audit events of completed tasks: extension decisions and recovery steps in
+    the period, and whether a recovery was ever confirmed (``recovered``: 1 or 0). Read through
+    ``ix_audit_events_decisions``, which holds only these events (``IS_COUNTED_DECISION``): a pass over
+    every event of a province's trail (5.7 million) took 1.3 s."""
     in_period = sa.and_(AuditEvent.occurred_at >= filters.start_instant, AuditEvent.occurred_at < filters.end_instant)
 
     def counted(*condition):
@@ -82,8 +84,7 @@ def _task_counts(filters: ReportFilters) -> sa.Subquery:
                       counted(AuditEvent.task_name == "approve_extension", in_period).label("decisions"),
                       counted(AuditEvent.task_name.in_(RECOVERY_TASKS), in_period).label("steps"),
                       sa.func.max(sa.case((AuditEvent.task_name == "confirm_recovery", 1), else_=0)).label("recovered"))
-            .where(AuditEvent.action == "task_completed", AuditEvent.loan_id.is_not(None),
-                   AuditEvent.task_name.in_(("approve_extension", *RECOVERY_TASKS)))
+            .where(IS_COUNTED_DECISION, AuditEvent.loan_id.is_not(None))
             .group_by(AuditEvent.loan_id).subquery("task_counts"))
 
 
