@@ -15,8 +15,9 @@ MAX_CLAIMED_AT_ONCE = 100
 
 class InboxFilterForm(FlaskForm):
     """GET filters: the tab, the task kind, the township (district and bank roles), overdue only and
-    the search text (household, last digits of the resident ID, loan or contract number). The order
-    (``sort``) is chosen by the column headers and kept by the view."""
+    the search text (the loan list's search: a name from its start, the last 4 characters of the
+    resident ID, a loan or contract number). The order (``sort``) is chosen by the column headers and
+    kept by the view."""
 
     class Meta:
         csrf = False
@@ -27,7 +28,7 @@ class InboxFilterForm(FlaskForm):
                            validate_choice=False)
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Search"), validators=[Length(max=64)],
-                    render_kw={"placeholder": _l("Household, last ID digits, loan or contract no.")})
+                    render_kw={"placeholder": _l("Name, last 4 of the resident ID, loan or contract number")})
 
     def __init__(self, *args, tasks=(), townships=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -164,7 +164,7 @@ def test_the_search_box_finds_a_loan_by_name_id_digits_number_or_contract(login,
     loan.contract_number = "KZ-2024-001"
     db.session.commit()
     client = login("officer_rcb")
-    for q in ("测试", loan.household.id_number[-4:], loan.household.id_number[-6:], f"#{loan.id}", "KZ-2024-001"):
+    for q in ("测试", loan.household.id_number[-4:], loan.household.id_number, f"#{loan.id}", "KZ-2024-001", "KZ-2024"):
         assert row_ids(client.get("/inbox", query_string={"q": q})) == [str(task.id)], q
     assert row_ids(client.get("/inbox", query_string={"q": "王五"})) == []
 

@@ -20,7 +20,6 @@ deserialized to list tasks.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,7 +30,7 @@ from models import (IS_READY, ROLES, Bank, Delegation, Household, HumanTask, Loa
                     ProcessVersion, TaskExclusion, Township, User, UserRole, db)
 from models.subsidy import SubsidySettlement
 
-from .. import clock, keyset
+from .. import clock, keyset, loan_queries
 from ..errors import ForbiddenError
 from ..permissions import BANK_ROLES, TOWNSHIP_ROLES
 from . import delegations
@@ -41,8 +40,6 @@ VIEWS = ("available", "mine", "team", "all")
 SORTS = ("due", "received", "township", "amount")  # each also descending, as "-due"
 DUE_SOON = timedelta(hours=24)  # 即将到期: due within a day
 FEW = 200  # a view this small is sorted after an index lookup, not read in due order (see inbox_query)
-ID_TAIL = re.compile(r"\d{3,5}[\dX]")  # the last 4–6 characters of a resident ID (its check digit may be X)
-LOAN_NUMBER = re.compile(r"#?(\d{1,12})")
 Assignee = so.aliased(User, name="assignee")
 
 
@@ -317,20 +314,11 @@ def _process_columns() -> list:
 
 
 def search_condition(q: str | None):
-    """检索: a household name (part of it), the last 4–6 characters of a resident ID, a loan number
-    (``#123`` or ``123``) or a contract number; None when ``q`` is blank. Tasks without a loan never match."""
+    """检索: the tasks of the loans ``loan_queries.matching_loan_ids`` finds (a household name from its
+    start, the last four characters of a resident ID or all 18, a contract number from its start, a
+    loan number), the loan list's search; None when ``q`` is blank. Tasks without a loan never match."""
     text = (q or "").strip()
-    if not text:
-        return None
-    found = [Household.name.contains(text, autoescape=True),
-             sa.func.upper(Loan.contract_number) == text.upper()]
-    number = LOAN_NUMBER.fullmatch(text)
-    if number:
-        found.append(Loan.id == int(number.group(1)))
-    tail = text.upper()
-    if ID_TAIL.fullmatch(tail):
-        found += [Household.id_number.endswith(tail), Loan.applicant_id_number.endswith(tail)]
-    return sa.and_(HumanTask.loan_id.is_not(None), sa.or_(*found))
+    return HumanTask.loan_id.in_(loan_queries.matching_loan_ids(text)) if text else None
 
 
 def normalized_sort(sort: str | None) -> str:
