@@ -47,6 +47,8 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        _tune_postgresql(app)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
@@ -57,6 +59,19 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.before_request(wtforms_translations_once)
+
+
+def _tune_postgresql(app: Flask) -> None:
+    """No JIT compilation in the app's sessions (``-c jit=off``, the server's other settings kept).
+
+    PostgreSQL compiles a query to machine code once its estimated cost passes ``jit_above_cost``; at
+    a province's size the inbox and report queries pass it, and compiling took 0.2–0.8 s of a query
+    that then ran in milliseconds (bench/province.py, docs/scale.md). Many short queries are what
+    JIT does not pay off for."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = " ".join(filter(None, ["-c jit=off", connect_args.get("options")]))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -316,9 +316,10 @@ def _process_columns() -> list:
 def search_condition(q: str | None):
     """检索: the tasks of the loans ``loan_queries.matching_loan_ids`` finds (a household name from its
     start, the last four characters of a resident ID or all 18, a contract number from its start, a
-    loan number), the loan list's search; None when ``q`` is blank. Tasks without a loan never match."""
+    loan number), the loan list's search, looked up by loan (``loan_queries.found_by``); None when
+    ``q`` is blank. Tasks without a loan never match."""
     text = (q or "").strip()
-    return HumanTask.loan_id.in_(loan_queries.matching_loan_ids(text)) if text else None
+    return loan_queries.found_by(HumanTask.loan_id, text) if text else None
 
 
 def normalized_sort(sort: str | None) -> str:
