@@ -37,7 +37,7 @@ from models import Household, HumanTask, Loan, User, db  # noqa: E402
 from webapp import create_app  # noqa: E402
 from workflows import keyset, loan_queries, reports  # noqa: E402
 from workflows.demo_data import DEMO_PASSWORD  # noqa: E402
-from workflows.tasks import inbox  # noqa: E402
+from workflows.tasks import delegations, inbox  # noqa: E402
 
 ROLES = ("clerk_hanfeng", "bureau", "officer_rcb", "approver_rcb", "finance", "supervisor")
 TARGET_MS = {"inbox": 20, "tasks": 20, "page": 20, "deep": 20, "search": 50, "loan": 50, "report": 1000}
@@ -94,11 +94,14 @@ def get(client, path: str) -> Callable[[], int]:
 
 
 def inbox_services(user: User, cursor: str | None = None):
-    """What the inbox view asks (webapp/inbox.py ``index``): the capped counts per kind, the kinds menu, the page."""
+    """What the inbox view asks (webapp/inbox.py ``index``) with the same arguments: today's stand-ins
+    once, the capped counts per kind (which give the view's count), the kinds menu, the brief page."""
     view = "all" if inbox.may_view_all(user) else "available"
-    counts = inbox.counts_by_task(user, view, up_to=keyset.CAP + 1)
+    stand_ins = delegations.stand_ins(user)
+    counts = inbox.counts_by_task(user, view, up_to=keyset.CAP + 1, stand_ins=stand_ins)
     inbox.task_names(user, view)
-    return inbox.inbox_page(user, view=view, cursor=cursor, limit=PAGE_SIZE, view_size=sum(counts.values()))
+    return inbox.inbox_page(user, view=view, cursor=cursor, limit=PAGE_SIZE, view_size=sum(counts.values()),
+                            stand_ins=stand_ins, brief=True, count=False)
 
 
 class TokenClient:
@@ -151,7 +154,7 @@ def checks(app, rng: random.Random, depth: int) -> list[Check]:
     found.append(Check("loan search ID tail 4", "search", lambda: search(rng.choice(sample).id_number[-4:])))
     found.append(Check("loan search contract no.", "search", lambda: search(rng.choice(sample).contract_number)))
     found.append(Check("inbox search 2-char name", "search",
-                       lambda: inbox.inbox_page(bureau, q=rng.choice(sample).name[:2])))
+                       lambda: inbox.inbox_page(bureau, q=rng.choice(sample).name[:2], brief=True)))
     client = signed_in(app, "bureau")
     found.append(Check("GET /loans/<id>", "loan", lambda: get(client, f"/loans/{rng.choice(sample).id}")()))
     for name in reports.REPORTS:
