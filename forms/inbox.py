@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .fields import REQUIRED, as_choices
+from .fields import REQUIRED, LongSelect, as_choices
 
 VIEW_CHOICES = [("available", _l("Available")), ("mine", _l("Claimed by me")), ("team", _l("My team")),
                 ("all", _l("All tasks"))]
@@ -25,7 +25,7 @@ class InboxFilterForm(FlaskForm):
     view = SelectField(_l("View"), choices=as_choices(VIEW_CHOICES), validate_choice=False)
     task = SelectField(_l("Task"), choices=[], validate_choice=False)
     township = SelectField(_l("Township"), choices=[], coerce=lambda v: int(v) if v else None,
-                           validate_choice=False)
+                           validate_choice=False, widget=LongSelect())
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Search"), validators=[Length(max=64)],
                     render_kw={"placeholder": _l("Name, last 4 of the resident ID, loan or contract number")})

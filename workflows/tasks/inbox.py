@@ -217,8 +217,9 @@ def inbox_page(user: User, *, view: str = "available", task_name: str | None = N
     result = keyset.page(query, key, position, limit, value_of=lambda row: row.sort_key,
                          id_of=lambda row: row.HumanTask.id, count=False, offset=offset)
     if count:
-        counted = _matching(sa.select(HumanTask.id), user, view, task_name, township_id, overdue_only, q, scope=scope)
-        result.total, result.total_capped = keyset.capped_count(counted)
+        counted = (_matching(sa.select(HumanTask.id), user, view, task_name, township_id, overdue_only, q, scope=scope)
+                   .order_by(*order_by("due")))  # the first CAP + 1 through the due index (see counts_by_task)
+        result.total, result.total_capped = keyset.capped_count(counted, ordered=True)
     return result
 
 
@@ -348,13 +349,15 @@ def order_by(sort: str | None, walk_due_index: bool = True) -> tuple:
 def counts_by_task(user: User, view: str = "available", up_to: int | None = None,
                    stand_ins: tuple[delegations.StandIn, ...] | None = None) -> dict[str, int]:
     """How many tasks of each kind (BPMN task id) the user's ``view`` holds; with ``up_to``, counted
-    among the first ``up_to`` tasks only (a district role's tens of thousands are not all counted on
-    every page: the caller shows "1,000+" when the counts add up to ``up_to``). Read through the
-    role's index, as ``inbox_page`` reads (``_page_scope``)."""
+    among the first ``up_to`` tasks in due order only, the ones the inbox lists first (a district
+    role's tens of thousands are not all counted on every page: the caller shows "1,000+" when the
+    counts add up to ``up_to``). Read through the role's due index, as ``inbox_page`` reads
+    (``_page_scope``): unordered, PostgreSQL built a bitmap of every task of the role instead (6–15 ms
+    at a province's size, 1 ms this way)."""
     waiting = sa.select(HumanTask.name).where(IS_READY,
                                               _page_scope(user, view, stand_ins))
     if up_to is not None:
-        waiting = waiting.limit(up_to)
+        waiting = waiting.order_by(*order_by("due")).limit(up_to)
     names = waiting.subquery()
     query = sa.select(names.c.name, sa.func.count()).group_by(names.c.name).order_by(names.c.name)
     return {name: n for name, n in db.session.execute(query)}
