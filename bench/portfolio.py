@@ -313,8 +313,8 @@ def clone(template: Template, k: int, place: Place, ids: Ids, out: dict[str, lis
         out["tasks"].append({**refs(row), "id": maps["tasks"][row["id"]],
                              "spiff_task_id": clone_uuid(prefix, row["spiff_task_id"])})
     out["exclusions"].extend(refs(row) for row in rows["exclusions"])
-    for name in ("schedule", "repayments", "fund", "history", "audit"):
-        out[name].extend({**refs(row), "id": ids.take(name)} for row in rows[name])
+    for name in ("schedule", "repayments", "fund", "history", "audit"):  # history rows keep their valid_until:
+        out[name].extend({**refs(row), "id": ids.take(name)} for row in rows[name])  # the template's tiling
     for row in out["repayments"][len(out["repayments"]) - len(rows["repayments"]):]:
         row["idempotency_key"] = None  # unique: a client's key belongs to the template's repayment
 

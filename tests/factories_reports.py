@@ -101,12 +101,14 @@ def build_portfolio() -> dict[str, Loan]:
 
 def _history_in_q1(loans: dict[str, Loan]) -> None:
     """What the books said through Q1 (the loans' history from their disbursement): L2 had not yet
-    repaid its 5000 (45000), L3 not yet its 20000 (active); the other figures are today's."""
+    repaid its 5000 (45000), L3 not yet its 20000 (active); the other figures are today's. Each row
+    ends today, where the loans' rows of today (written at commit) begin."""
     q1 = {"L2": ("45000", "recovering"), "L3": ("20000", "active")}
     for name in ("L1", "L2", "L3", "L4", "L6"):
         loan = loans[name]
         balance, status = q1.get(name, (str(loan.principal_outstanding), loan.status))
-        db.session.add(LoanHistory(loan_id=loan.id, valid_from=loan.disbursed_on, balance=Decimal(balance),
+        db.session.add(LoanHistory(loan_id=loan.id, valid_from=loan.disbursed_on, valid_until=clock.today(),
+                                   balance=Decimal(balance),
                                    days_past_due=loan.days_past_due, risk_class=loan.risk_class,
                                    covered_principal=Decimal(balance), status=status,
                                    township_id=loan.township_id, bank_id=loan.bank_id))

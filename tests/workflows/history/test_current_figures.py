@@ -12,6 +12,8 @@ from tests.factories_reports import build_portfolio
 from workflows import clock, loan_history, overdue, reports
 from workflows.errors import ForbiddenError
 
+from .helpers import untiled
+
 
 @pytest.fixture
 def portfolio(world):
@@ -65,3 +67,4 @@ def test_the_loans_own_figures_are_their_latest_history_rows(world, portfolio):
     latest = loan_history.as_of(day)
     theirs = sorted(tuple(row) for row in db.session.execute(sa.select(*(latest.c[n] for n in names))))
     assert mine == theirs and len(mine) >= 3
+    assert untiled() == {}

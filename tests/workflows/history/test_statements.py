@@ -13,8 +13,10 @@ from workflows import loan_history, overdue
 
 from bench.overdue import DAY, populate
 from ...factories_repayments import active_loan
+from .helpers import untiled
 
-STATEMENTS = 7  # pinned: the count, the policy settings (one read), the SELECT, the executemany UPDATE, three history statements
+STATEMENTS = 8  # pinned: the count, the policy settings (one read), the SELECT, the executemany UPDATE, four history
+# statements (the last gives the rows before the new ones their end: valid_until)
 
 
 def statements_of(run) -> int:
@@ -38,6 +40,7 @@ def test_the_recompute_issues_a_constant_number_of_statements(world, loans):
     db.session.commit()
     written = db.session.scalar(sa.select(sa.func.count()).select_from(LoanHistory)) - before
     assert written == loans  # every loan is late on DAY (a third fully paid its interest, still late on the next)
+    assert untiled() == {}  # DAY comes before the clones' first rows (today): each new row ends where they begin
     assert count == STATEMENTS + (2 if db.engine.dialect.name == "postgresql" else 0), count  # SET LOCAL twice
 
 
