@@ -22,6 +22,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import timedelta
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench import portfolio  # noqa: E402
 from models import Household, HumanTask, Loan, User, db  # noqa: E402
 from webapp import create_app  # noqa: E402
-from workflows import keyset, loan_queries, reports  # noqa: E402
+from workflows import clock, keyset, loan_queries, reports  # noqa: E402
 from workflows.demo_data import DEMO_PASSWORD  # noqa: E402
 from workflows.tasks import delegations, inbox  # noqa: E402
 
@@ -157,9 +158,14 @@ def checks(app, rng: random.Random, depth: int) -> list[Check]:
                        lambda: inbox.inbox_page(bureau, q=rng.choice(sample).name[:2], brief=True)))
     client = signed_in(app, "bureau")
     found.append(Check("GET /loans/<id>", "loan", lambda: get(client, f"/loans/{rng.choice(sample).id}")()))
+    month_end = clock.today().replace(day=1) - timedelta(days=1)  # 月末: the history's rows, not the loans'
     for name in reports.REPORTS:
         filters = reports.filters_for(name, {})
         found.append(Check(f"report {name}", "report", lambda name=name, filters=filters:
+                           reports.run(bureau, name, filters)))
+    for name in (name for name, definition in reports.REPORTS.items() if definition.as_of):
+        filters = reports.filters_for(name, {"to": month_end.isoformat()})
+        found.append(Check(f"report {name} as of {month_end}", "report", lambda name=name, filters=filters:
                            reports.run(bureau, name, filters)))
     return found
 
