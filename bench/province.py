@@ -22,9 +22,9 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import timedelta
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
