@@ -23,6 +23,7 @@ stored date counts as not set.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from contextlib import contextmanager
@@ -90,13 +91,20 @@ def stored_date() -> date | None:
 
 
 def _read_stored_date(session) -> date | None:
-    from models import BusinessClock
-
     with session.no_autoflush:
         connection = session.connection()
         if not _has_table(connection):
             return None
-        return session.scalar(sa.select(BusinessClock.business_date).where(BusinessClock.id == 1))
+        return connection.scalar(_stored_date_query())
+
+
+@functools.cache
+def _stored_date_query() -> sa.Select:
+    """Core, built once: every request reads the date, and a statement used again keeps its cache key."""
+    from models import BusinessClock
+
+    table = BusinessClock.__table__
+    return sa.select(table.c.business_date).where(table.c.id == 1)
 
 
 def _has_table(connection) -> bool:

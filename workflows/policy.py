@@ -29,6 +29,10 @@ class MissingPolicyDataError(LookupError):
 
 
 SETTINGS_KEY, RATES_KEY = "policy_settings", "lpr_rates"  # session.info: the whole table, read once per transaction
+# built once: a statement used again keeps its cache key, which SQLAlchemy otherwise works out every time
+_SETTINGS_QUERY = (sa.select(PolicySetting.key, PolicySetting.effective_from, PolicySetting.value)
+                   .order_by(PolicySetting.key, PolicySetting.effective_from.desc()))
+_RATES_QUERY = sa.select(LprRate).order_by(LprRate.effective_date.desc())
 
 
 def setting(key: str, day: date) -> Decimal:
@@ -60,9 +64,7 @@ def _settings() -> dict[str, list[tuple[date, str]]]:
     cached = db.session.info.get(SETTINGS_KEY)
     if cached is None:
         cached = {}
-        for key, effective_from, value in db.session.execute(sa.select(
-                PolicySetting.key, PolicySetting.effective_from, PolicySetting.value)
-                .order_by(PolicySetting.key, PolicySetting.effective_from.desc())):
+        for key, effective_from, value in db.session.execute(_SETTINGS_QUERY):
             cached.setdefault(key, []).append((effective_from, value))
         db.session.info[SETTINGS_KEY] = cached
     return cached
@@ -72,8 +74,7 @@ def _rates() -> list[LprRate]:
     """Every LPR publication, newest first (a few dozen rows), once per transaction."""
     cached = db.session.info.get(RATES_KEY)
     if cached is None:
-        cached = db.session.info[RATES_KEY] = list(db.session.scalars(
-            sa.select(LprRate).order_by(LprRate.effective_date.desc())))
+        cached = db.session.info[RATES_KEY] = list(db.session.scalars(_RATES_QUERY))
     return cached
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 
 from models import IS_READY, HumanTask, HumanTaskState, Loan, ProcessInstance, db
 
@@ -247,26 +246,14 @@ def _fire_many(taken: list[int], now: datetime) -> tuple[list[Fired], list[int]]
     return results, failed
 
 
-_INSTANCES = ProcessInstance.__table__
-_SAVE_STATE = sa.update(_INSTANCES).where(
-    _INSTANCES.c.id == sa.bindparam("b_id"), _INSTANCES.c.version == sa.bindparam("b_version")).values(
-    state=sa.bindparam("b_state", type_=_INSTANCES.c.state.type),
-    next_timer_at=sa.bindparam("b_next_timer_at", type_=_INSTANCES.c.next_timer_at.type),
-    status=sa.bindparam("b_status", type_=_INSTANCES.c.status.type),
-    end_event=sa.bindparam("b_end_event", type_=_INSTANCES.c.end_event.type),
-    version=sa.bindparam("b_version") + 1)
-
-
 def _write(staged: list[_Staged]) -> None:
     """Write a batch's staged instances: states and inbox rows by executemany, the rest by one flush."""
-    saved = db.session.execute(_SAVE_STATE, [
-        {"b_id": item.row.id, "b_version": item.row.version, "b_state": item.state,
-         "b_next_timer_at": item.next_timer_at, "b_status": "completed" if item.completed else item.row.status,
-         "b_end_event": item.end_event if item.completed else item.row.end_event} for item in staged]).rowcount
-    if saved != len(staged):
+    written = [instances.saved_values(item.row, item.state, item.next_timer_at, item.end_event, item.completed)
+               for item in staged]
+    if db.session.execute(instances.SAVE_STATE, written).rowcount != len(staged):
         raise ConcurrentUpdateError("another worker fired one of these timers")
-    for item in staged:
-        _apply(item)
+    for item, values in zip(staged, written):
+        _apply(item, values)
     created = [task for item in staged for task in item.created]
     if created:
         columns = [attr.key for attr in sa.inspect(HumanTask).column_attrs]
@@ -306,14 +293,10 @@ def _run(row: ProcessInstance, loan: Loan | None, open_rows: list[HumanTask]) ->
                    [engine.task_properties(task) for task in fresh], status, codes)
 
 
-def _apply(item: _Staged) -> None:
+def _apply(item: _Staged, written: dict) -> None:
     """One staged instance's changes on its ORM rows: the state as written (not to be flushed again),
     the cancelled inbox rows and the loan's status (flushed, so the loan's own hooks see them)."""
-    row = item.row
-    for key, value in (("state", item.state), ("next_timer_at", item.next_timer_at), ("version", row.version + 1),
-                       ("status", "completed" if item.completed else row.status),
-                       ("end_event", item.end_event if item.completed else row.end_event)):
-        set_committed_value(row, key, value)
+    instances.mark_saved(item.row, written)
     for task in item.cancelled:
         task.state = HumanTaskState.CANCELLED
     if item.loan is not None:

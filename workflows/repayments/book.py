@@ -58,9 +58,13 @@ def charges_compound_interest(loan: Loan) -> bool:
     return bank_setting(COMPOUND_KEY, loan, default="0") == "1"
 
 
+# built once (bound loan id): a statement used again keeps its cache key, which SQLAlchemy otherwise works out
+_SCHEDULE_LINES = (sa.select(RepaymentScheduleLine).where(RepaymentScheduleLine.loan_id == sa.bindparam("b_loan_id"))
+                   .order_by(RepaymentScheduleLine.seq))
+
+
 def schedule_lines(loan_id: int) -> list[RepaymentScheduleLine]:
-    query = sa.select(RepaymentScheduleLine).where(RepaymentScheduleLine.loan_id == loan_id)
-    return list(db.session.scalars(query.order_by(RepaymentScheduleLine.seq)))
+    return list(db.session.scalars(_SCHEDULE_LINES, {"b_loan_id": loan_id}))
 
 
 def repayments_of(loan_id: int) -> list[Repayment]:

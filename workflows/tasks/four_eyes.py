@@ -8,6 +8,8 @@ the inbox hides the task from them with one indexed anti-join, and checked again
 """
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from models import HumanTask, HumanTaskState, TaskExclusion, db
@@ -25,15 +27,32 @@ def performers(row: HumanTask, names: list[str]) -> set[int]:
     """Users who completed any task ``names`` of the row's loan (or of its instance, without a loan)."""
     if not names:
         return set()
-    return set(db.session.scalars(_performers_query(row, names)))
+    db.session.flush()  # Core statements below: what the transaction changed is written first, as an ORM one would
+    return set(db.session.scalars(_performers_query(row.loan_id is not None), _subject(row, names)))
 
 
-def _performers_query(row: HumanTask, names: list[str]) -> sa.Select:
-    subject = (HumanTask.loan_id == row.loan_id if row.loan_id is not None
-               else HumanTask.process_instance_id == row.process_instance_id)
-    return sa.select(HumanTask.completed_by_id).where(
-        subject, HumanTask.name.in_(names), HumanTask.state == HumanTaskState.COMPLETED,
-        HumanTask.completed_by_id.is_not(None)).distinct()
+def _subject(row: HumanTask, names: list[str]) -> dict:
+    return {"b_subject": row.loan_id if row.loan_id is not None else row.process_instance_id, "b_names": names}
+
+
+_TASKS = HumanTask.__table__
+
+
+@functools.cache
+def _performers_query(by_loan: bool) -> sa.Select:
+    """Core, built once per subject (the loan, or the instance): the completion and the new inbox rows run
+    it, and a statement used again keeps its cache key, which SQLAlchemy otherwise works out every time."""
+    subject = _TASKS.c.loan_id if by_loan else _TASKS.c.process_instance_id
+    return sa.select(_TASKS.c.completed_by_id).where(
+        subject == sa.bindparam("b_subject"), _TASKS.c.name.in_(sa.bindparam("b_names", expanding=True)),
+        _TASKS.c.state == HumanTaskState.COMPLETED, _TASKS.c.completed_by_id.is_not(None)).distinct()
+
+
+@functools.cache
+def _exclusions_insert(by_loan: bool) -> sa.Insert:
+    found = _performers_query(by_loan).subquery()
+    return sa.insert(TaskExclusion.__table__).from_select(
+        ["human_task_id", "user_id"], sa.select(sa.bindparam("b_task_id", type_=sa.Integer), found.c.completed_by_id))
 
 
 def exclude_performers(row: HumanTask, properties: dict) -> None:
@@ -41,9 +60,8 @@ def exclude_performers(row: HumanTask, properties: dict) -> None:
     names = earlier_tasks(properties)
     if not names:
         return
-    found = _performers_query(row, names).subquery()
-    db.session.execute(sa.insert(TaskExclusion).from_select(
-        ["human_task_id", "user_id"], sa.select(sa.literal(row.id), found.c.completed_by_id)))
+    db.session.flush()
+    db.session.execute(_exclusions_insert(row.loan_id is not None), {"b_task_id": row.id, **_subject(row, names)})
 
 
 def performed_earlier(row: HumanTask, properties: dict, user_id: int | None) -> bool:

@@ -57,7 +57,10 @@ def run_step(actor: Actor, loaded: instances.LoadedInstance, loan: Loan | None, 
              data: dict, facts: dict | None = None) -> steps.StepContext:
     """Mark the row done, run the registered step around the engine, then settle inbox, status and state.
 
-    ``facts`` are engine inputs that are not the user's (the registration's policy facts)."""
+    ``facts`` are engine inputs that are not the user's (the registration's policy facts). The row is
+    marked through the ORM, written at the transaction's first flush like every row it changes: before
+    the audit head is locked (one lock order), and not before the engine has run unless the step reads
+    the database first (a write takes SQLite's lock until commit)."""
     step = steps.step_of(spiff_task, row.name)
     # a copy: what a step adds in ``before`` reaches the engine, not the submitted data the audit records
     ctx = steps.StepContext(loaded.row, loan, actor, loaded.workflow, dict(spiff_task.data), dict(data))
