@@ -163,7 +163,7 @@ def _joined(columns: list, by_township: bool = False) -> sa.Select:
 def _matching(query: sa.Select, user: User, view: str, task_name: str | None, township_id: int | None,
               overdue_only: bool, q: str | None, *, scope=None) -> sa.Select:
     """``query`` narrowed to the ready tasks of ``view`` that pass the filters and the search
-    (``scope``: the view's condition if already worked out, see ``_page_scope``)."""
+    (``scope``: the view's condition if already worked out, see ``inbox_scope.page_scope``)."""
     query = query.where(IS_READY,
                         scope_condition(user, view) if scope is None else scope)
     if task_name:
@@ -220,7 +220,7 @@ def counts_by_task(user: User, view: str = "available", up_to: int | None = None
     among the first ``up_to`` tasks in due order only, the ones the inbox lists first (a district
     role's tens of thousands are not all counted on every page: the caller shows "1,000+" when the
     counts add up to ``up_to``). Read through the role's due index, as ``inbox_page`` reads
-    (``_page_scope``): unordered, PostgreSQL built a bitmap of every task of the role instead (6–15 ms
+    (``inbox_scope.page_scope``): unordered, PostgreSQL built a bitmap of every task of the role instead (6–15 ms
     at a province's size, 1 ms this way)."""
     waiting = sa.select(HumanTask.name).where(IS_READY,
                                               page_scope(user, view, stand_ins))
@@ -261,7 +261,7 @@ def count_available(user: User, up_to: int | None = None,
     """How many tasks wait for ``user`` (the navigation's 待办 badge), counting no further than
     ``up_to`` (the badge shows "99+"): one COUNT that stops early, none for a user without a scope.
     When the user stands in for no one (``stand_ins``, looked up if not given), through the role's
-    index without the 代理 part (see ``_page_scope``): with it, a province's badge took over a second
+    index without the 代理 part (see ``inbox_scope.page_scope``): with it, a province's badge took over a second
     on every page (bench/province.py, ``GET /loans/<id>``)."""
     if not has_scope(user):
         return 0
