@@ -1,7 +1,7 @@
 """SQLAlchemy models. This package imports nothing of the project's other packages."""
 from .attachments import Attachment, Comment
-from .audit import (COUNTED_DECISIONS, GENESIS_HASH, IS_COUNTED_DECISION, PARTITIONS, AuditAnchor, AuditChainHead,
-                    AuditEvent, genesis_hash)
+from .audit import (COUNTED_DECISIONS, EXTENSION_DECISION, GENESIS_HASH, IS_COUNTED_DECISION, PARTITIONS,
+                    RECOVERY_STEPS, AuditAnchor, AuditChainHead, AuditEvent, genesis_hash)
 from .base import Base, Money, Rate, UtcDateTime, db, utcnow
 from .clock import BusinessClock
 from .delegation import Delegation
@@ -16,7 +16,8 @@ from .security import SignInAttempt
 from . import credit, drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
-    "COUNTED_DECISIONS", "GENESIS_HASH", "IS_COUNTED_DECISION", "PARTITIONS", "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
+    "COUNTED_DECISIONS", "EXTENSION_DECISION", "GENESIS_HASH", "IS_COUNTED_DECISION", "PARTITIONS", "RECOVERY_STEPS",
+    "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
     "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
     "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",

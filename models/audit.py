@@ -21,7 +21,8 @@ GENESIS_HASH = "0" * 64
 # The completed tasks the extensions & recoveries report counts (展期审批, 清收 steps): a partial index holds
 # just their events, so the report reads a few per cent of the trail instead of all of it. Queries state
 # the predicate literally (``IS_COUNTED_DECISION``): a bound value would hide the index, as for IS_READY.
-COUNTED_DECISIONS = ("approve_extension", "recover_loan", "confirm_recovery")
+EXTENSION_DECISION, RECOVERY_STEPS = "approve_extension", ("recover_loan", "confirm_recovery")
+COUNTED_DECISIONS = (EXTENSION_DECISION, *RECOVERY_STEPS)
 COUNTED_DECISION_PREDICATE = ("action = 'task_completed' AND task_name IN ("
                               + ", ".join(f"'{name}'" for name in COUNTED_DECISIONS) + ")")
 PARTITIONS = 16  # a constant: an event's partition is fixed when written (docs/audit.md); raising it later is safe

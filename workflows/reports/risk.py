@@ -19,7 +19,8 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from models import IS_COUNTED_DECISION, OUTSTANDING_STATUSES, RISK_CLASSES, AuditEvent, Loan, User, db
+from models import (EXTENSION_DECISION, IS_COUNTED_DECISION, OUTSTANDING_STATUSES, RECOVERY_STEPS, RISK_CLASSES,
+                    AuditEvent, Loan, User, db)
 
 from .. import loan_history
 from .base import ZERO, Column, ReportFilters, ReportResult, banks, money, percent, require_reader, scoped_loans, \
@@ -31,7 +32,6 @@ OVERDUE_COLUMNS = [Column("name", "text"), Column("outstanding_principal", "mone
 EXTENSION_COLUMNS = [Column("name", "text"), Column("extended_loans"), Column("extension_decisions"),
                      Column("recovering_loans"), Column("recovery_steps"), Column("recovered_loans"),
                      Column("written_off_loans"), Column("written_off_principal", "money")]
-RECOVERY_TASKS = ("recover_loan", "confirm_recovery")
 
 
 def _overdue_figures(user: User, filters: ReportFilters) -> dict[int, dict]:
@@ -81,8 +81,8 @@ def _task_counts(filters: ReportFilters) -> sa.Subquery:
     def counted(*condition):
         return sa.func.sum(sa.case((sa.and_(*condition), 1), else_=0))
     return (sa.select(AuditEvent.loan_id.label("loan_id"),
-                      counted(AuditEvent.task_name == "approve_extension", in_period).label("decisions"),
-                      counted(AuditEvent.task_name.in_(RECOVERY_TASKS), in_period).label("steps"),
+                      counted(AuditEvent.task_name == EXTENSION_DECISION, in_period).label("decisions"),
+                      counted(AuditEvent.task_name.in_(RECOVERY_STEPS), in_period).label("steps"),
                       sa.func.max(sa.case((AuditEvent.task_name == "confirm_recovery", 1), else_=0)).label("recovered"))
             .where(IS_COUNTED_DECISION, AuditEvent.loan_id.is_not(None))
             .group_by(AuditEvent.loan_id).subquery("task_counts"))
