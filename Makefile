@@ -61,6 +61,7 @@ serve:  # the web server and, beside it, the timer worker (one sweep a minute); 
 
 bench: venv translations
 	$(PY) bench/engine.py
+	$(PY) bench/state_codec.py
 	$(PY) bench/web.py
 	$(PY) bench/throughput.py
 	$(PY) bench/timers.py

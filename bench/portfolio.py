@@ -177,8 +177,8 @@ STATE_CHANGES = re.compile(r'(?P<u>\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 def clone_uuid(prefix: str, template_uuid: str) -> str:
     """A clone's task UUID: its number (8 hex digits) for the template's first 8, version nibble 0 for 4.
 
-    Unique: clones differ in the number, templates in their random digits, and no uuid4 (a template's,
-    any task's the app makes) has version 0."""
+    Unique: clones differ in the number, templates in their random digits, and no id the app makes
+    (``state_codec.TaskIds``: version 8) or SpiffWorkflow's own (uuid4) has version 0."""
     return prefix + template_uuid[8:14] + "0" + template_uuid[15:]
 
 

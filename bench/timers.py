@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -60,9 +59,10 @@ class Run:
 
 
 def fresh_ids(state: bytes) -> bytes:
-    """The same state with every task id replaced consistently by a new one."""
+    """The same state with every task id replaced consistently by a new one (as the engine makes them)."""
     mapping: dict[bytes, bytes] = {}
-    text = UUID.sub(lambda m: mapping.setdefault(m.group(0), str(uuid.uuid4()).encode()), state_codec.decompress(state))
+    text = UUID.sub(lambda m: mapping.setdefault(m.group(0), str(state_codec.new_task_id()).encode()),
+                    state_codec.decompress(state))
     return state_codec.compress(text)
 
 

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow import task as spiff_task
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -44,6 +45,7 @@ class ClockedDatetime(datetime):
 
 
 spiff_timer.datetime = ClockedDatetime  # the one place the engine's notion of time is set
+spiff_task.uuid4 = state_codec.new_task_id  # new tasks' ids: unique, and alike enough to compress
 
 
 class InstanceStateConverter(BpmnWorkflowConverter):

@@ -21,6 +21,7 @@ TIMEOUT = 120  # seconds per bench; a tiny run takes a few
 # script name, tiny size, a line every run prints
 BENCHES = [
     ("engine", ["--loans", "2"], "ratio service/raw"),
+    ("state_codec", ["--loans", "1"], "(in use)"),
     ("web", ["--loans", "16", "--requests", "3"], "task completion via API"),
     ("throughput", ["--loans", "4", "--clients", "2", "--workers", "1"], "completions/s"),
     ("timers", ["--waiting", "40", "--due", "2"], "ms per timer"),
@@ -69,3 +70,9 @@ def test_bench_runs_at_a_tiny_size_and_prints_figures(name, args, expected, tmp_
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     assert expected in result.stdout, result.stdout
     assert FIGURE.search(result.stdout), result.stdout
+
+
+def test_every_bench_script_has_a_smoke_run():
+    """A bench added without a line above would rot unnoticed (``bench/scratch.py`` is a helper, not a bench)."""
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"__init__", "scratch"}
+    assert scripts == {bench[0] for bench in BENCHES}
