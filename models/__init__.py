@@ -5,9 +5,9 @@ from .audit import (COUNTED_DECISIONS, EXTENSION_DECISION, GENESIS_HASH, IS_COUN
 from .base import Base, Money, Rate, UtcDateTime, db, utcnow
 from .clock import BusinessClock
 from .delegation import Delegation
-from .household import CATEGORIES, Household
-from .loan import (GRADES, LOAN_KINDS, LOAN_STATUSES, NOT_LENT_STATUSES, OPEN_STATUSES, OUTSTANDING_STATUSES,
-                   RISK_CLASSES, Loan)
+from .household import CATEGORIES, IS_REMOVED, Household
+from .loan import (GRADES, IS_OUTSTANDING, LOAN_KINDS, LOAN_STATUSES, NOT_LENT_STATUSES, OPEN_STATUSES,
+                   OUTSTANDING_STATUSES, RISK_CLASSES, Loan)
 from .loan_history import LoanHistory
 from .organisation import ROLES, ApiToken, Bank, Township, User, UserRole, Village
 from .policy import LprRate, PolicySetting
@@ -19,8 +19,9 @@ __all__ = [
     "COUNTED_DECISIONS", "EXTENSION_DECISION", "GENESIS_HASH", "IS_COUNTED_DECISION", "PARTITIONS", "RECOVERY_STEPS",
     "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
     "Base", "Money", "Rate", "UtcDateTime", "db", "utcnow",
-    "CATEGORIES", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
-    "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank", "Township", "User",
+    "CATEGORIES", "IS_REMOVED", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
+    "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "IS_OUTSTANDING", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank",
+    "Township", "User",
     "LoanHistory", "UserRole", "Village", "LprRate", "PolicySetting", "HumanTask", "HumanTaskState", "IS_READY", "ProcessInstance",
     "ProcessVersion", "TaskExclusion", "SignInAttempt", "BusinessClock", "Delegation",
     "Attachment", "Comment",

@@ -23,6 +23,9 @@ LOAN_STATUSES = (
 OPEN_STATUSES = ("submitted", "approved", "active", "extended", "overdue", "recovering")
 OUTSTANDING_STATUSES = ("active", "extended", "overdue", "recovering")
 NOT_LENT_STATUSES = ("rejected", "withdrawn", "declined")  # ended before any money was lent
+# The loans the household loan rate (户贷率) counts: an outstanding status. ``ix_loans_borrowing`` holds just
+# these; queries state the predicate literally (``IS_OUTSTANDING``): a bound value would hide the index.
+OUTSTANDING_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in OUTSTANDING_STATUSES) + ")"
 GRADES = ("AAA", "AA", "A", "B")
 RISK_CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")  # 正常 关注 次级 可疑 损失
 
@@ -36,6 +39,10 @@ class Loan(Base):
         sa.CheckConstraint(sa.column("kind").in_(LOAN_KINDS), name="known_kind"),
         sa.Index("ix_loans_status_bank_township", "status", "bank_id", "township_id"),
         sa.Index("ix_loans_contract_prefix", "contract_number", postgresql_ops={"contract_number": "text_pattern_ops"}),
+        # borrowing households per township in index order, without reading the loans (户贷率)
+        sa.Index("ix_loans_borrowing", "township_id", "household_id",
+                 postgresql_include=["bank_id", "disbursed_on", "principal_outstanding"],
+                 sqlite_where=sa.text(OUTSTANDING_PREDICATE), postgresql_where=sa.text(OUTSTANDING_PREDICATE)),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
@@ -91,3 +98,7 @@ class Loan(Base):
     bank: so.Mapped[Bank] = so.relationship()
     investigated_by: so.Mapped[User | None] = so.relationship(foreign_keys=[investigated_by_id])
     approved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[approved_by_id])
+
+
+IS_OUTSTANDING = Loan.status.in_(  # = OUTSTANDING_PREDICATE, literally (the partial index's condition)
+    [sa.literal_column(f"'{status}'") for status in OUTSTANDING_STATUSES])

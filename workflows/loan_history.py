@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
-from models import Loan, LoanHistory, db
+from models import IS_OUTSTANDING, OUTSTANDING_STATUSES, Loan, LoanHistory, db
 from models.repayment import Repayment
 
 from . import clock
@@ -116,6 +116,12 @@ def figures_on(day: date) -> tuple[object, Callable[..., sa.Select]]:
     def attach(query: sa.Select, outer: bool = False) -> sa.Select:
         return query.outerjoin(then, valid) if outer else query.join(then, valid)
     return then, attach
+
+
+def outstanding(then) -> sa.ColumnElement[bool]:
+    """``then`` (of ``figures_on``) in an outstanding status; over the loans' own columns the literal
+    predicate of ``ix_loans_borrowing`` (``models.IS_OUTSTANDING``), which a bound value would hide."""
+    return IS_OUTSTANDING if then.status is Loan.status else then.status.in_(OUTSTANDING_STATUSES)
 
 
 def _lent_now(query: sa.Select, outer: bool = False) -> sa.Select:
