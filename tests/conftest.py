@@ -145,3 +145,13 @@ def one(model, **filters):
 
 def count(model, **filters) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).filter_by(**filters))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say loudly at the end when the browser tests were skipped for want of Chromium: a skip is
+    otherwise one letter among thousands of dots (``.ci/run`` installs it and sets REQUIRE_BROWSER)."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if "no Chromium on this machine" in str(report.longrepr)]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} browser tests skipped: no Chromium here "
+                                        "(apt-get install chromium, or set BROWSER_EXECUTABLE)", yellow=True, bold=True)
