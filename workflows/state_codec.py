@@ -3,10 +3,10 @@
 **Compression.** A state is SpiffWorkflow's JSON compressed by zstd against a shared dictionary:
 ``b"Z" + <dictionary version byte> + <zstd frame>``. The dictionary (``data/state_dictionary_<n>.json``)
 is the JSON of a typical loan's state (ids and personal data replaced), so what every state shares
-(task spec names, keys, the delta layout) costs a few bytes: a loan after disbursement takes 2.6 KB
-instead of 5.5 KB with zlib, and compressing is 5x faster. A dictionary file never changes once
-shipped (states written with it name its version); a better one is added as the next version.
-States written before (zlib, first byte 0x78) still load. ``bench/state_codec.py`` measures both.
+(task spec names, keys, the delta layout) costs a few bytes: a loan after disbursement takes 1.6 KB
+(see "Level and dictionary") instead of 5.5 KB with zlib. A dictionary file never changes once
+shipped (states written with it name its version); a better one is added as the next version, and
+states written with an older one still load, as do states written before (zlib, first byte 0x78).
 
 **Tasks.**
 SpiffWorkflow 3.2 stores each task's data as a delta against its parent's and restores it by
@@ -29,10 +29,11 @@ their last digits and zstd stores most of each as a match. A forked worker draws
 Each task's ``last_state_change`` (``time.time()`` when its state changed; nothing here reads it) is
 written to the millisecond: its last four digits were noise that cost 300 bytes.
 
-**Level and dictionary.** Dictionary 2 is a disbursed loan's state in this format (``bench/state_codec.py
---write-dictionary`` makes one), compressed at level 7: a disbursed loan's state is 1.6 KB instead of
-3.7 KB with dictionary 1 at level 3, for 0.15 ms more per dump. Below about 2 KB two states share a
-4 KB SQLite page (a larger one takes a page of its own); ``bench/state_codec.py`` prints sizes and times.
+**Level and dictionary.** Dictionary 2 is a disbursed loan's state in this format
+(``bench/state_codec.py --write-dictionary`` makes one; dictionary 1 was a state with random ids),
+used at level 7: a disbursed loan's state is 1.6 KB instead of 3.7 KB with dictionary 1 at level 3,
+for about 0.06 ms more per dump. Below about 2 KB two states share a 4 KB SQLite page (a larger one
+takes a page of its own); ``bench/state_codec.py`` prints the sizes and times of each.
 """
 from __future__ import annotations
 
