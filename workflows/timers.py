@@ -2,13 +2,15 @@
 
 Due instances are found by the indexed ``next_timer_at`` column, never by loading states, and taken
 ``BATCH_SIZE`` at a time: a batch is read with one query per table, its engines run in memory and
-its writes go out as executemany, so the SQL statements of a batch do not grow with its size
-(``_fire_many``; tests/workflows/timers/). An instance whose engine fails is left out of its batch;
-a batch whose write fails is fired again one instance per transaction (``_fire_alone``). On
-PostgreSQL a batch's rows are taken with ``FOR UPDATE SKIP LOCKED``, so several workers share the
-due set without waiting on each other; on SQLite (one writer at a time) the optimistic version
-check makes a second worker's save of the same instance fail and roll back instead, and an
-instance whose timer another worker already fired (its ``next_timer_at`` moved on) is left alone.
+its writes go out as executemany and one flush, so the SQL statements of a batch do not grow with
+its size (``_fire_many``; tests/workflows/timers/). The one exception is SQLite's: new inbox rows go
+in as a completion's do (``instances.insert_rows``), one INSERT each there. An instance whose engine
+fails is left out of its batch; a batch whose write fails is fired again one instance per
+transaction (``_fire_alone``). On PostgreSQL a batch's rows are taken with ``FOR UPDATE SKIP
+LOCKED``, so several workers share the due set without waiting on each other; on SQLite (one writer
+at a time) the optimistic version check makes a second worker's save of the same instance fail and
+roll back instead, and an instance whose timer another worker already fired (its ``next_timer_at``
+moved on) is left alone.
 
 After the due timers, each sweep recomputes days past due and risk classes
 (``overdue.recompute``), checks the risk fund ratio and schedules subsidy settlements. Two workers
@@ -214,8 +216,9 @@ def _fire_many(taken: list[int], now: datetime) -> tuple[list[Fired], list[int]]
 
     Reads the rows, their loans and their open inbox rows with one query each and runs every engine
     in memory; then one executemany writes the states (each checked against the version it was
-    read at: another worker's save raises ``ConcurrentUpdateError``), one the new inbox rows, and
-    one flush the cancelled rows and loan statuses. Same outcome per instance as ``fire_instance``.
+    read at: another worker's save raises ``ConcurrentUpdateError``), one flush the cancelled rows
+    and loan statuses, then ``instances.insert_rows`` the new inbox rows with their ids (one INSERT on
+    PostgreSQL, one per row on SQLite). Same outcome per instance as ``fire_instance``.
     """
     rows = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.id.in_(taken))).all()
     loan_ids = {row.loan_id for row in rows if row.loan_id is not None}
@@ -247,32 +250,21 @@ def _fire_many(taken: list[int], now: datetime) -> tuple[list[Fired], list[int]]
 
 
 def _write(staged: list[_Staged]) -> None:
-    """Write a batch's staged instances: states and inbox rows by executemany, the rest by one flush."""
+    """Write a batch's staged instances: the states by one executemany, the cancelled inbox rows and loan
+    statuses by one flush, then the new inbox rows as a completion inserts them (``instances.insert_rows``,
+    which flushes nothing: the flush goes first) and, with the ids they come back with, their four-eyes
+    exclusions."""
     written = [instances.saved_values(item.row, item.state, item.next_timer_at, item.end_event, item.completed)
                for item in staged]
     if db.session.execute(instances.SAVE_STATE, written).rowcount != len(staged):
         raise ConcurrentUpdateError("another worker fired one of these timers")
     for item, values in zip(staged, written):
         _apply(item, values)
-    created = [task for item in staged for task in item.created]
-    if created:
-        columns = [attr.key for attr in sa.inspect(HumanTask).column_attrs]
-        db.session.execute(sa.insert(HumanTask), [
-            {key: value for key, value in sa.inspect(task).dict.items() if key in columns} for task in created])
     db.session.flush()
-    _exclude_performers([(task, props) for item in staged for task, props in zip(item.created, item.properties)
-                         if four_eyes.earlier_tasks(props)])
-
-
-def _exclude_performers(declaring: list[tuple[HumanTask, dict]]) -> None:
-    """The four-eyes exclusions of the new inbox rows whose task declares ``four_eyes_with`` (their ids read back)."""
-    if not declaring:
-        return
-    ids = dict(db.session.execute(sa.select(HumanTask.spiff_task_id, HumanTask.id).where(
-        HumanTask.spiff_task_id.in_([task.spiff_task_id for task, _ in declaring]))).all())
-    for task, properties in declaring:
-        task.id = ids[task.spiff_task_id]
-        four_eyes.exclude_performers(task, properties)
+    instances.insert_rows([task for item in staged for task in item.created])
+    for item in staged:
+        for task, properties in zip(item.created, item.properties):
+            four_eyes.exclude_performers(task, properties)  # only a task that declares ``four_eyes_with`` has any
 
 
 def _run(row: ProcessInstance, loan: Loan | None, open_rows: list[HumanTask]) -> _Staged:

@@ -5,7 +5,7 @@ principal up to the per-household cap (50,000 by default) is covered (超过5万
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
 
 from .interest import round_fen
@@ -30,11 +30,6 @@ def cap_per_household(
             capped[loan_id] = min(Decimal(principal), room)
             room -= capped[loan_id]
     return capped
-
-
-def covered_balance(covered_principals: Iterable[Decimal]) -> Decimal:
-    """The covered loan balance (纳入风险补偿的贷款余额): the sum of each loan's covered principal outstanding."""
-    return sum((Decimal(amount) for amount in covered_principals), ZERO)
 
 
 def needs_topup(covered_balance: Decimal, fund_balance: Decimal, ratio: Decimal = Decimal("10")) -> bool:

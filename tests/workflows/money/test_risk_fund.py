@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from workflows.money import PolicyParameters
-from workflows.money.risk_fund import cap_per_household, compensation, covered_balance, needs_topup, topup_amount
+from workflows.money.risk_fund import cap_per_household, compensation, needs_topup, topup_amount
 
 POLICY = PolicyParameters()
 
@@ -18,12 +18,6 @@ def test_cap_per_household_in_disbursement_order():
         "H3": [("E", D("12345.67"))],
     }, POLICY.covered_principal_cap)
     assert capped == {"A": D("50000"), "B": D("0"), "C": D("20000"), "D": D("30000"), "E": D("12345.67")}
-    # 50,000 + 0 + 20,000 + 30,000 + 12,345.67
-    assert covered_balance(capped.values()) == D("112345.67")
-
-
-def test_covered_balance_of_nothing():
-    assert covered_balance([]) == D("0.00")
 
 
 @pytest.mark.parametrize(("covered", "fund", "needed"), [
