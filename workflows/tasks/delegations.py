@@ -29,15 +29,19 @@ class StandIn:
     bank_id: int | None
 
 
+# built once: every inbox page, badge and task access asks it
+_TODAY = sa.bindparam("today", type_=sa.Date())
+_DELEGATIONS_TODAY = sa.select(Delegation).where(
+    Delegation.delegate_id == sa.bindparam("delegate_id"), Delegation.ended_at.is_(None),
+    Delegation.starts_on <= _TODAY, Delegation.ends_on >= _TODAY).order_by(Delegation.id)
+
+
 def stand_ins(user: User) -> tuple[StandIn, ...]:
     """The principals ``user`` stands in for on today's business date (the principal still active
     and holding the role; the delegate holding it too)."""
     if user is None or not user.is_active:
         return ()
-    today = clock.today()
-    rows = db.session.scalars(sa.select(Delegation).where(
-        Delegation.delegate_id == user.id, Delegation.ended_at.is_(None),
-        Delegation.starts_on <= today, Delegation.ends_on >= today).order_by(Delegation.id)).all()
+    rows = db.session.scalars(_DELEGATIONS_TODAY, {"delegate_id": user.id, "today": clock.today()}).all()
     return tuple(StandIn(d.principal_id, d.principal.display_name, d.role, d.principal.township_id,
                          d.principal.bank_id)
                  for d in rows if user.has_role(d.role) and d.principal.is_active and d.principal.has_role(d.role))
