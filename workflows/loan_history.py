@@ -177,16 +177,22 @@ def record_changes(loan_ids: Iterable[int] | None = None, day: date | None = Non
                .where(Loan.disbursed_on.is_not(None), *only(Loan.id),
                       sa.or_(row.loan_id.is_(None), sa.and_(row.valid_from < day, _differs(row), ~written))))
     columns = ["loan_id", "valid_from", *figures, "township_id", "bank_id"]
-    inserted = session.execute(sa.insert(LoanHistory).from_select(columns, changed)
-                               .execution_options(preserve_rowcount=True)).rowcount  # else -1 on PostgreSQL
+    inserted = _insert_history(session, columns, changed)
 
     before = aliased(LoanHistory, name="before")  # the loan's row ending where the day's begins
     deleted = session.scalars(sa.delete(today).where(
         today.valid_from == day, *only(today.loan_id),
         sa.exists().where(before.loan_id == today.loan_id, before.valid_until == day, _same(before, today)))
         .returning(today.loan_id).execution_options(synchronize_session=False)).all()
-    if inserted != 0 or deleted:
+    if inserted or deleted:
         _mend_validity(session, day, ids, deleted)
+    return inserted
+
+
+def _insert_history(session: Session, columns: list[str], rows: sa.Select) -> int:
+    """One INSERT … SELECT of history rows; how many went in (``preserve_rowcount``: else -1 on PostgreSQL)."""
+    inserted = session.execute(sa.insert(LoanHistory).from_select(columns, rows)
+                               .execution_options(preserve_rowcount=True)).rowcount
     return max(inserted or 0, 0)
 
 
@@ -239,9 +245,7 @@ def record_opening(loan_ids: Iterable[int], before: date) -> int:
             .join(points, points.c.loan_id == Loan.id))
     columns = ["loan_id", "valid_from", "valid_until", "balance", "days_past_due", "risk_class", "covered_principal",
                "status", "township_id", "bank_id"]
-    inserted = db.session.execute(sa.insert(LoanHistory).from_select(columns, rows)
-                                  .execution_options(preserve_rowcount=True)).rowcount  # else -1 on PostgreSQL
-    return max(inserted or 0, 0)
+    return _insert_history(db.session, columns, rows)
 
 
 # -- the transaction hook: loans changed through the ORM write their history when the transaction commits
@@ -293,6 +297,4 @@ def record_first(loan_ids: Iterable[int], day: date | None = None, session: Sess
     rows = sa.select(Loan.id, sa.literal(day, sa.Date), *figures.values(), Loan.township_id, Loan.bank_id) \
         .where(Loan.id.in_(sorted(set(loan_ids))))
     columns = ["loan_id", "valid_from", *figures, "township_id", "bank_id"]
-    inserted = session.execute(sa.insert(LoanHistory).from_select(columns, rows)
-                               .execution_options(preserve_rowcount=True)).rowcount
-    return max(inserted or 0, 0)
+    return _insert_history(session, columns, rows)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from models import IS_OUTSTANDING, IS_REMOVED, Household, Loan, db
 from webapp import create_app
 
+from .test_loan_history_migration import LOAN, NOW, PLACES
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
 PREVIOUS_HEAD, THIS = "d0e1f2a3b4c5", "e0f1a2b3c4d5"
@@ -19,21 +20,18 @@ def _indexes(inspector) -> dict[str, list[str] | None]:
             for table, name in INDEXES.items()}
 
 
+REMOVED_HOUSEHOLD = (  # household 2, taken off the list
+    "INSERT INTO households (id, id_number, name, township_id, category, removed, dishonest, created_at, updated_at) "
+    "VALUES (2, '500234199001012345', '李四', 1, 'poverty_lifted', true, false, :now, :now)")
+ROWS = [*PLACES, (REMOVED_HOUSEHOLD, {}),
+        *((LOAN, {"id": n, "status": status, "approved": 60000, "disbursed": "2025-01-10", "outstanding": 60000,
+                  "covered": 50000, "days": 0, "risk": "normal"})
+          for n, status in enumerate(("active", "overdue", "recovering", "closed"), start=1))]
+
+
 def _seed(connection) -> None:
-    connection.execute(sa.text("INSERT INTO townships (id, code, name) VALUES (1, 't1', '汉丰街道')"))
-    connection.execute(sa.text("INSERT INTO banks (id, code, name) VALUES (1, 'b1', '农商行')"))
-    for n, removed in ((1, False), (2, True)):
-        connection.execute(sa.text(
-            "INSERT INTO households (id, id_number, name, township_id, category, removed, dishonest, created_at, "
-            "updated_at) VALUES (:n, :idn, '户', 1, 'poverty_lifted', :removed, false, '2026-01-01', '2026-01-01')"),
-            {"n": n, "idn": f"50023419800615{n:04d}", "removed": removed})
-    for n, (household, status) in enumerate(((1, "active"), (1, "overdue"), (2, "active"), (1, "closed")), start=1):
-        connection.execute(sa.text(
-            "INSERT INTO loans (id, household_id, township_id, bank_id, kind, status, applicant_id_number, amount, "
-            "term_months, purpose_category, purpose, applied_on, principal_outstanding, subsidised_principal, "
-            "covered_principal, extension_count, days_past_due, risk_class, created_at, updated_at) VALUES (:n, :h, 1, "
-            "1, 'new', :status, 'x', 10000, 12, 'breeding', 'x', '2026-01-01', 10000, 0, 0, 0, 0, 'normal', "
-            "'2026-01-01', '2026-01-01')"), {"n": n, "h": household, "status": status})
+    for statement, values in ROWS:
+        connection.execute(sa.text(statement), {"now": NOW, **values})
 
 
 def test_the_indexes_are_made_over_the_rows_already_there(empty_database):  # noqa: F811

@@ -23,11 +23,14 @@ LOAN = ("INSERT INTO loans (id, household_id, township_id, bank_id, kind, status
         "subsidised_principal, covered_principal, extension_count, days_past_due, risk_class, created_at, updated_at) "
         "VALUES (:id, 1, 1, 1, 'new', :status, '500234199001011234', 60000, 24, 'planting', '种植', '2025-01-01', "
         ":approved, :disbursed, :outstanding, 0, :covered, 0, :days, :risk, :now, :now)")
-ROWS = [
+PLACES = [  # township 1, bank 1 and household 1, which ``LOAN`` names (later migration tests reuse them)
     ("INSERT INTO townships (id, code, name) VALUES (1, 'hanfeng', '汉丰街道')", {}),
     ("INSERT INTO banks (id, code, name) VALUES (1, 'cqrcb', '重庆农商行')", {}),
     ("INSERT INTO households (id, id_number, name, township_id, category, removed, dishonest, created_at, updated_at) "
      "VALUES (1, '500234199001011234', '张三', 1, 'poverty_lifted', false, false, :now, :now)", {}),
+]
+ROWS = [
+    *PLACES,
     (LOAN, {"id": 1, "status": "overdue", "approved": 60000, "disbursed": "2025-01-10", "outstanding": 30000,
             "covered": 50000, "days": 100, "risk": "substandard"}),
     (LOAN, {"id": 2, "status": "submitted", "approved": None, "disbursed": None, "outstanding": 0, "covered": 0,

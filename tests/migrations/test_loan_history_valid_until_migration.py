@@ -14,15 +14,12 @@ import sqlalchemy as sa
 from models import LoanHistory, db
 from webapp import create_app
 
-from .test_loan_history_migration import LOAN, NOW
+from .test_loan_history_migration import LOAN, NOW, PLACES
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
 PREVIOUS_HEAD, THIS = "c9d0e1f2a3b4", "d0e1f2a3b4c5"
 ROWS = [
-    ("INSERT INTO townships (id, code, name) VALUES (1, 'hanfeng', '汉丰街道')", {}),
-    ("INSERT INTO banks (id, code, name) VALUES (1, 'cqrcb', '重庆农商行')", {}),
-    ("INSERT INTO households (id, id_number, name, township_id, category, removed, dishonest, created_at, updated_at) "
-     "VALUES (1, '500234199001011234', '张三', 1, 'poverty_lifted', false, false, :now, :now)", {}),
+    *PLACES,
     *((LOAN, {"id": n, "status": "active", "approved": 60000, "disbursed": "2025-01-10", "outstanding": 60000,
               "covered": 50000, "days": 0, "risk": "normal"}) for n in (1, 2, 3)),
 ]

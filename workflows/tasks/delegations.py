@@ -29,11 +29,16 @@ class StandIn:
     bank_id: int | None
 
 
+def in_force(day) -> sa.ColumnElement[bool]:
+    """A delegation holds on ``day`` (a date, or a bound parameter of one): not ended, and ``day`` within
+    its period. The one condition of both ``stand_ins`` and the inbox's stand-in scope (``inbox_scope``)."""
+    return sa.and_(Delegation.ended_at.is_(None), Delegation.starts_on <= day, Delegation.ends_on >= day)
+
+
 # built once: every inbox page, badge and task access asks it
-_TODAY = sa.bindparam("today", type_=sa.Date())
 _DELEGATIONS_TODAY = sa.select(Delegation).where(
-    Delegation.delegate_id == sa.bindparam("delegate_id"), Delegation.ended_at.is_(None),
-    Delegation.starts_on <= _TODAY, Delegation.ends_on >= _TODAY).order_by(Delegation.id)
+    Delegation.delegate_id == sa.bindparam("delegate_id"), in_force(sa.bindparam("today", type_=sa.Date()))
+).order_by(Delegation.id)
 
 
 def stand_ins(user: User) -> tuple[StandIn, ...]:

@@ -108,8 +108,8 @@ def _stand_in_condition(who: _Who):
     excluded = (sa.exists().where(TaskExclusion.human_task_id == HumanTask.id, TaskExclusion.user_id == principal.id)
                 .correlate(HumanTask, principal))
     return sa.exists().where(
-        Delegation.delegate_id == who.user_id, Delegation.ended_at.is_(None), Delegation.starts_on <= who.today,
-        Delegation.ends_on >= who.today, Delegation.role == HumanTask.role, Delegation.role.in_(sorted(who.roles)),
+        Delegation.delegate_id == who.user_id, delegations.in_force(who.today), Delegation.role == HumanTask.role,
+        Delegation.role.in_(sorted(who.roles)),
         principal.id == Delegation.principal_id, principal.is_active.is_(True),
         HumanTask.assignee_id == principal.id, holds, place, ~excluded)
 
