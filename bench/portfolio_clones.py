@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from bench.portfolio_templates import CLONED, Template, clone_uuid, tables
-from models import PARTITIONS, AuditChainHead, Township, Village, db, genesis_hash
+from models import PARTITIONS, AuditChainHead, Digest, Township, Village, db, dump_json, genesis_hash
 from workflows import audit, resident_id, state_codec
 from workflows.simulation.world import GIVEN, SURNAMES
 
@@ -186,7 +186,8 @@ def insert_clones(templates: list[Template], total: int, batch: int) -> None:
 
 
 class Copier:
-    """COPY rows into PostgreSQL tables through psycopg 3, JSON columns as text."""
+    """COPY rows into PostgreSQL tables through psycopg 3: JSON columns as the app writes them, digests
+    (hex in the rows, as ``audit.event_hash`` gives them) as their bytes."""
 
     def __init__(self, connection) -> None:
         self.connection = connection  # a raw psycopg connection
@@ -199,16 +200,18 @@ class Copier:
         started = time.perf_counter()
         names = [c.name for c in table.columns]
         as_json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+        as_bytes = {c.name for c in table.columns if isinstance(c.type, Digest)}
         columns = ", ".join(f'"{name}"' for name in names)
         with self.connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([_json(row[n]) if n in as_json else row[n] for n in names])
+                copy.write_row([_json(row[n]) if n in as_json else bytes.fromhex(row[n]) if n in as_bytes else row[n]
+                                for n in names])
         self.seconds[table.name] = self.seconds.get(table.name, 0.0) + time.perf_counter() - started
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
 
 
 def _json(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else dump_json(value)
 
 
 BULK_TABLES = ("households", "loans", "process_instances", "human_tasks", "task_exclusions",

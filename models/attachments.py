@@ -38,7 +38,8 @@ class Attachment(Base):
     __tablename__ = "task_attachments"
     __table_args__ = (sa.UniqueConstraint("human_task_id", "sha256", name="uq_task_attachments_task_sha256"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    human_task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("human_tasks.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    human_task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("human_tasks.id"))
     loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     content_type: so.Mapped[str] = so.mapped_column(sa.String(32))  # image/jpeg, image/png, application/pdf

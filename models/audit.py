@@ -15,7 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .base import Base, UtcDateTime, utcnow
+from .base import Base, Digest, UtcDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 # The completed tasks the extensions & recoveries report counts (展期审批, 清收 steps): a partial index holds
@@ -68,8 +68,8 @@ class AuditEvent(Base):
     after: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     codes: so.Mapped[list | None] = so.mapped_column(sa.JSON)
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
-    hash: so.Mapped[str] = so.mapped_column(sa.String(64))  # not unique: (chain, chain_seq) orders the chains
+    prev_hash: so.Mapped[str] = so.mapped_column(Digest)
+    hash: so.Mapped[str] = so.mapped_column(Digest)  # not unique: (chain, chain_seq) orders the chains
 
 
 IS_COUNTED_DECISION = sa.and_(  # = COUNTED_DECISION_PREDICATE, literally (the partial index's condition)

@@ -1,6 +1,7 @@
 """Declarative base, the Flask-SQLAlchemy handle and the column types shared by every table."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,7 +22,14 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+def dump_json(value) -> str:
+    """How a JSON column's value is written: compact, with Chinese as UTF-8 rather than ``\\uXXXX``
+    escapes (half the bytes of each character; the audit trail's hashes are over their own canonical form)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False},
+                engine_options={"json_serializer": dump_json})
 
 
 def utcnow() -> datetime:
@@ -47,6 +55,25 @@ class UtcDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Digest(sa.types.TypeDecorator):
+    """A SHA-256 digest: 64 hex digits in Python, its 32 bytes in the database (``BLOB`` / ``bytea``).
+
+    Half the bytes of the hex text, in the row and in any index on it. A stored value that is not
+    32 bytes (text put there by hand, say) reads back as it is, so it simply fails to match a hash."""
+
+    impl = sa.LargeBinary(32)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else bytes.fromhex(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, str):
+            return value
+        value = bytes(value)
+        return value.hex() if len(value) == 32 else value.decode("utf-8", "replace")
 
 
 class Money(sa.types.TypeDecorator):

@@ -47,7 +47,8 @@ class ProcessDraftRevision(Base):
     __tablename__ = "process_draft_revisions"
     __table_args__ = (sa.UniqueConstraint("draft_id", "revision"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    draft_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_drafts.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    draft_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_drafts.id"))
     revision: so.Mapped[int]
     sources: so.Mapped[dict] = so.mapped_column(sa.JSON)
     saved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))

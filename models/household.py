@@ -34,7 +34,8 @@ class Household(Base):
     id_number: so.Mapped[str] = so.mapped_column(sa.String(18), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    township_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("townships.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    township_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("townships.id"))
     village_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("villages.id"))
     category: so.Mapped[str] = so.mapped_column(sa.String(16))
     removed: so.Mapped[bool] = so.mapped_column(default=False)

@@ -35,7 +35,8 @@ class Village(Base):
     __tablename__ = "villages"
     __table_args__ = (sa.UniqueConstraint("township_id", "code"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    township_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("townships.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    township_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("townships.id"))
     code: so.Mapped[str] = so.mapped_column(sa.String(32))
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
     township: so.Mapped[Township] = so.relationship(back_populates="villages")

@@ -35,7 +35,8 @@ class PolicySetting(Base):
     __tablename__ = "policy_settings"
     __table_args__ = (sa.UniqueConstraint("key", "effective_from"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
     effective_from: so.Mapped[date]
     value: so.Mapped[str] = so.mapped_column(sa.String(200))
     comment: so.Mapped[str | None] = so.mapped_column(sa.String(200))

@@ -17,7 +17,8 @@ class ProcessVersion(Base):
     __tablename__ = "process_versions"
     __table_args__ = (sa.UniqueConstraint("process_key", "version"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    process_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    process_key: so.Mapped[str] = so.mapped_column(sa.String(64))
     version: so.Mapped[int]
     sources: so.Mapped[dict] = so.mapped_column(sa.JSON, deferred=True)  # file name -> XML text, read to parse
     source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)

@@ -30,7 +30,8 @@ class RepaymentScheduleLine(Base):
         sa.CheckConstraint(sa.column("part").in_(SCHEDULE_PARTS), name="known_part"),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    loan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    loan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("loans.id"))
     seq: so.Mapped[int]
     due_on: so.Mapped[date]
     principal: so.Mapped[Decimal] = so.mapped_column(Money)

@@ -54,7 +54,8 @@ class SubsidyLine(Base):
     __tablename__ = "subsidy_lines"
     __table_args__ = (sa.UniqueConstraint("settlement_id", "loan_id"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    settlement_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("subsidy_settlements.id"), index=True)
+    # no index of its own: the composite index it leads serves its lookups
+    settlement_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("subsidy_settlements.id"))
     loan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
     interest_paid: so.Mapped[Decimal] = so.mapped_column(Money)
     subsidy_base: so.Mapped[Decimal] = so.mapped_column(Money)

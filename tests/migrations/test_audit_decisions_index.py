@@ -58,8 +58,8 @@ def test_the_report_counts_through_the_partial_index(app):
     connection = db.session.connection()  # one connection: SQLite's planner reads the statistics of the
     for n in range(1, 401):               # connection that ran ANALYZE (others keep what they loaded)
         task = "approve_extension" if n % 100 == 0 else "investigate_credit"
-        connection.execute(sa.text(EVENT), {"id": n, "action": "task_completed", "task": task,
-                                            "prev": f"{n - 1:064x}", "hash": f"{n:064x}"})
+        connection.execute(sa.text(EVENT), {"id": n, "action": "task_completed", "task": task,  # digests as stored now
+                                            "prev": (n - 1).to_bytes(32, "big"), "hash": n.to_bytes(32, "big")})
     connection.execute(sa.text("ANALYZE"))
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = " ".join(str(row[-1]) for row in connection.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")))

@@ -65,7 +65,8 @@ def test_a_partitions_tail_rewritten_and_rechained_with_its_head_is_caught_by_th
     forged.comment = "forged"
     new_hash = audit.event_hash(forged)
     db.session.expunge(forged)
-    tamper("UPDATE audit_events SET comment = 'forged', hash = :hash WHERE id = :id", hash=new_hash, id=ids[2])
+    tamper("UPDATE audit_events SET comment = 'forged', hash = :hash WHERE id = :id",
+           hash=bytes.fromhex(new_hash), id=ids[2])  # the column holds the digest's bytes (models.Digest)
     set_head(12, forged.chain_seq, new_hash, ids[2])
     report = audit.verify()
     assert not report.ok and report.broken_event_id == ids[2] and report.chain == 12
