@@ -2,7 +2,7 @@
 from .attachments import Attachment, Comment
 from .audit import (COUNTED_DECISIONS, EXTENSION_DECISION, GENESIS_HASH, IS_COUNTED_DECISION, PARTITIONS,
                     RECOVERY_STEPS, AuditAnchor, AuditChainHead, AuditEvent, genesis_hash)
-from .base import Base, Digest, Money, Rate, UtcDateTime, db, dump_json, utcnow
+from .base import Base, Digest, Money, Rate, TaskId, UtcDateTime, db, dump_json, utcnow
 from .clock import BusinessClock
 from .delegation import Delegation
 from .household import CATEGORIES, IS_REMOVED, Household
@@ -18,7 +18,7 @@ from . import credit, drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  
 __all__ = [
     "COUNTED_DECISIONS", "EXTENSION_DECISION", "GENESIS_HASH", "IS_COUNTED_DECISION", "PARTITIONS", "RECOVERY_STEPS",
     "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
-    "Base", "Digest", "Money", "Rate", "UtcDateTime", "db", "dump_json", "utcnow",
+    "Base", "Digest", "Money", "Rate", "TaskId", "UtcDateTime", "db", "dump_json", "utcnow",
     "CATEGORIES", "IS_REMOVED", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",
     "NOT_LENT_STATUSES", "OUTSTANDING_STATUSES", "IS_OUTSTANDING", "RISK_CLASSES", "Loan", "ROLES", "ApiToken", "Bank",
     "Township", "User",

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from uuid import UUID
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -74,6 +76,31 @@ class Digest(sa.types.TypeDecorator):
             return value
         value = bytes(value)
         return value.hex() if len(value) == 32 else value.decode("utf-8", "replace")
+
+
+class TaskId(sa.types.TypeDecorator):
+    """A SpiffWorkflow task id (a UUID): its text in Python, 16 bytes in the database.
+
+    PostgreSQL's own ``uuid``; on SQLite a 16-byte ``BLOB``, where the text took 36 in the row and
+    36 again in each index on it."""
+
+    impl = sa.LargeBinary(16)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
+        return dialect.type_descriptor(sa.LargeBinary(16))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name == "postgresql":
+            return value
+        return UUID(value).bytes
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, str):
+            return value
+        return str(UUID(bytes=bytes(value)))
 
 
 class Money(sa.types.TypeDecorator):

@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .base import Base, UtcDateTime, utcnow
+from .base import Base, TaskId, UtcDateTime, utcnow
 from .organisation import User
 
 
@@ -93,7 +93,7 @@ class HumanTask(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     process_instance_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("process_instances.id"), index=True)
     loan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("loans.id"), index=True)
-    spiff_task_id: so.Mapped[str] = so.mapped_column(sa.String(36))
+    spiff_task_id: so.Mapped[str] = so.mapped_column(TaskId)
     name: so.Mapped[str] = so.mapped_column(sa.String(64))  # the BPMN task id, e.g. approve_loan
     title: so.Mapped[str] = so.mapped_column(sa.String(128))
     form: so.Mapped[str] = so.mapped_column(sa.String(64))

@@ -5,6 +5,8 @@ written before stay and are found; going back down restores the full indexes.
 """
 from __future__ import annotations
 
+import uuid
+
 import flask_migrate
 import sqlalchemy as sa
 
@@ -40,7 +42,7 @@ def test_the_inbox_indexes_hold_ready_rows_only_and_find_the_old_rows(empty_data
             for statement in ROWS:
                 connection.execute(sa.text(statement), {"now": NOW})
             for n, state in enumerate(("ready", "completed", "cancelled", "ready"), start=1):
-                connection.execute(sa.text(TASK), {"id": n, "spiff": f"s{n}", "state": state, "now": NOW})
+                connection.execute(sa.text(TASK), {"id": n, "spiff": str(uuid.UUID(int=n)), "state": state, "now": NOW})
         assert all(columns[0] == "state" for columns in _indexes(sa.inspect(db.engine)).values())
         flask_migrate.upgrade(revision=THIS)
         indexes = _indexes(sa.inspect(db.engine))

@@ -34,10 +34,10 @@ ROWS = [
     "VALUES (1, 2026, 3, 2, 'paid', 0, 2, :now)",
     "INSERT INTO human_tasks (id, process_instance_id, loan_id, spiff_task_id, name, title, form, role, township_id, "
     "bank_id, state, created_at) VALUES "
-    "(1, 1, 1, 'u1', 'confirm_eligibility', '资格确认', 'ConfirmEligibilityForm', 'rural_bureau', 1, 1, 'ready', :now), "
-    "(2, 2, NULL, 'u2', 'confirm_subsidy_passed_on', '确认贴息到户', 'ConfirmPassedOnForm', 'bank_officer', NULL, "
+    "(1, 1, 1, '00000000-0000-8000-8000-000000000001', 'confirm_eligibility', '资格确认', 'ConfirmEligibilityForm', 'rural_bureau', 1, 1, 'ready', :now), "
+    "(2, 2, NULL, '00000000-0000-8000-8000-000000000002', 'confirm_subsidy_passed_on', '确认贴息到户', 'ConfirmPassedOnForm', 'bank_officer', NULL, "
     "NULL, 'ready', :now), "
-    "(3, 3, NULL, 'u3', 'record_topup', '补充风险补偿金', 'RecordTopupForm', 'finance_bureau', NULL, NULL, "
+    "(3, 3, NULL, '00000000-0000-8000-8000-000000000003', 'record_topup', '补充风险补偿金', 'RecordTopupForm', 'finance_bureau', NULL, NULL, "
     "'ready', :now)",
 ]
 

@@ -3,6 +3,7 @@ without a loan, the badge, search, order, due soon, claim selected, the team vie
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -129,7 +130,7 @@ def card_ids(answer) -> list[str]:
 
 def more_tasks(task: HumanTask, n: int) -> list[int]:
     """``n`` more inbox rows like ``task`` (same instance and loan), due after it, for paging and the badge."""
-    rows = [HumanTask(process_instance_id=task.process_instance_id, loan_id=task.loan_id, spiff_task_id=f"x-{i}",
+    rows = [HumanTask(process_instance_id=task.process_instance_id, loan_id=task.loan_id, spiff_task_id=str(uuid.uuid4()),
                       name=task.name, title=task.title, form=task.form, role=task.role, township_id=task.township_id,
                       bank_id=task.bank_id, created_at=task.created_at, due_at=task.due_at + timedelta(hours=i + 1))
             for i in range(n)]

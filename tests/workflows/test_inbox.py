@@ -2,6 +2,7 @@
 every process's tasks, with or without a loan; search, order, due soon, the team view, the badge."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -58,7 +59,7 @@ def loans(world):
     drive(world, hanfeng.id, until="investigate_credit")
     dade = register(world, make_household("dade"), clerk="clerk_dade", bank="psbc")
     task = ready_task(hanfeng.id, "investigate_credit")
-    db.session.add(HumanTask(process_instance_id=task.process_instance_id, loan_id=hanfeng.id, spiff_task_id="visit-1",
+    db.session.add(HumanTask(process_instance_id=task.process_instance_id, loan_id=hanfeng.id, spiff_task_id=str(uuid.uuid4()),
                              name="post_loan_visit", title="贷后走访", form="PostLoanVisitForm", role="township_clerk",
                              township_id=hanfeng.township_id, bank_id=hanfeng.bank_id, created_at=clock.now()))
     db.session.commit()

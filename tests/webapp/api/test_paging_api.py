@@ -2,6 +2,7 @@
 role: cursor pages hold what one big page holds, numbered pages still work, a bad cursor is 422."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -24,7 +25,7 @@ def waiting(world):
     drive(world, third.id, until="approve_loan")
     for task in db.session.scalars(db.select(HumanTask).where(HumanTask.state == "ready")).all():
         db.session.add_all(HumanTask(process_instance_id=task.process_instance_id, loan_id=task.loan_id,
-                                     spiff_task_id=f"{task.id}-{i}", name=task.name, title=task.title, form=task.form,
+                                     spiff_task_id=str(uuid.uuid4()), name=task.name, title=task.title, form=task.form,
                                      role=task.role, township_id=task.township_id, bank_id=task.bank_id,
                                      created_at=task.created_at, due_at=None if i == 2 else task.due_at + timedelta(hours=i))
                            for i in range(4))

@@ -9,6 +9,7 @@ Lower a pin when a change removes a statement; raise it only with a reason in th
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ def add_copies(task: HumanTask, count: int) -> None:
     """``count`` more ready tasks of ``task``'s loan (rows only: the page reads rows, not workflow state)."""
     columns = {c: getattr(task, c) for c in ("process_instance_id", "loan_id", "name", "title", "form", "role",
                                              "township_id", "bank_id", "created_at", "due_at")}
-    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": f"copy-{task.id}-{i}"} for i in range(count)])
+    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": str(uuid.uuid4())} for _ in range(count)])
     db.session.commit()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -26,7 +27,7 @@ def like(task: HumanTask, count: int, start: int = 0) -> list[int]:
     """``count`` rows like ``task``: due dates with ties and gaps, every fifth without a due date, every
     third without the loan (no amount), every fourth without a township."""
     rows = [HumanTask(process_instance_id=task.process_instance_id, loan_id=None if i % 3 == 0 else task.loan_id,
-                      spiff_task_id=f"k-{next(_spiff_ids)}", name=task.name, title=task.title, form=task.form,
+                      spiff_task_id=str(uuid.UUID(int=next(_spiff_ids))), name=task.name, title=task.title, form=task.form,
                       role=task.role, township_id=None if i % 4 == 0 else task.township_id, bank_id=task.bank_id,
                       created_at=task.created_at + timedelta(minutes=(i * 7) % 5),
                       due_at=None if i % 5 == 0 else task.due_at + timedelta(hours=(i * 3) % 4))
@@ -118,11 +119,11 @@ def test_the_count_stops_at_a_thousand(world, task):
     assert inbox.inbox_page(officer, limit=5).total == 1
     columns = {c: getattr(task, c) for c in ("process_instance_id", "loan_id", "name", "title", "form", "role",
                                              "township_id", "bank_id", "created_at", "due_at")}
-    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": f"c-{i}"} for i in range(999)])
+    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": str(uuid.uuid4())} for _ in range(999)])
     db.session.commit()
     page = inbox.inbox_page(officer, limit=5)
     assert (page.total, page.total_capped, page.total_text) == (1000, False, "1,000")
-    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": "c-last"}])
+    db.session.execute(sa.insert(HumanTask), [{**columns, "spiff_task_id": str(uuid.uuid4())}])
     db.session.commit()
     page = inbox.inbox_page(officer, limit=5)
     assert (page.total, page.total_capped, page.total_text) == (1000, True, "1,000+")
