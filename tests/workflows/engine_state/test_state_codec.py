@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 import zlib
+from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 
@@ -116,10 +117,11 @@ def test_restored_task_data_is_not_shared_with_the_parent(stage_states):
 
 
 def test_copied_data_is_deep_merge_into_an_empty_dict():
-    parent = {"a": 1, "b": {"c": [1, 2]}, "d": [1, {"e": 2}], "f": {1, 2}, "g": "text", "h": None}
+    parent = {"a": 1, "b": {"c": [1, 2]}, "d": [1, {"e": 2}], "f": {1, 2}, "g": "text", "h": None,
+              "i": Decimal("30000.00"), "j": date(2026, 12, 1), "k": OrderedDict(x=[1]), "m": 2.5, "n": True}
     ours, theirs = state_codec.copied_data(parent), DeepMerge.merge({}, parent)
-    assert ours == theirs
-    for key in ("b", "d", "f"):
+    assert ours == theirs and ours is not parent
+    for key in ("b", "d", "f", "k"):  # mutable values, a dict subclass among them, copied one level
         assert ours[key] is not parent[key] and theirs[key] is not parent[key]
         assert type(ours[key]) is type(theirs[key])
     assert ours["b"]["c"] is parent["b"]["c"]  # one level deep, as SpiffWorkflow does
