@@ -1,7 +1,7 @@
 """SQLAlchemy models. This package imports nothing of the project's other packages."""
 from .attachments import Attachment, Comment
-from .audit import (COUNTED_DECISIONS, EXTENSION_DECISION, GENESIS_HASH, IS_COUNTED_DECISION, PARTITIONS,
-                    RECOVERY_STEPS, AuditAnchor, AuditChainHead, AuditEvent, genesis_hash)
+from .audit import (COUNTED_DECISIONS, EXTENSION_DECISION, GENESIS_HASH, IS_COUNTED_DECISION, IS_WITHOUT_LOAN,
+                    PARTITIONS, RECOVERY_STEPS, AuditAnchor, AuditChainHead, AuditEvent, genesis_hash)
 from .base import Base, Digest, Money, Rate, TaskId, UtcDateTime, db, dump_json, utcnow
 from .clock import BusinessClock
 from .delegation import Delegation
@@ -16,7 +16,8 @@ from .security import SignInAttempt
 from . import credit, drafts, repayment, risk_fund, subsidy  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
-    "COUNTED_DECISIONS", "EXTENSION_DECISION", "GENESIS_HASH", "IS_COUNTED_DECISION", "PARTITIONS", "RECOVERY_STEPS",
+    "COUNTED_DECISIONS", "EXTENSION_DECISION", "GENESIS_HASH", "IS_COUNTED_DECISION", "IS_WITHOUT_LOAN", "PARTITIONS",
+    "RECOVERY_STEPS",
     "AuditAnchor", "AuditChainHead", "AuditEvent", "genesis_hash",
     "Base", "Digest", "Money", "Rate", "TaskId", "UtcDateTime", "db", "dump_json", "utcnow",
     "CATEGORIES", "IS_REMOVED", "Household", "GRADES", "LOAN_KINDS", "LOAN_STATUSES", "OPEN_STATUSES",

@@ -25,6 +25,7 @@ EXTENSION_DECISION, RECOVERY_STEPS = "approve_extension", ("recover_loan", "conf
 COUNTED_DECISIONS = (EXTENSION_DECISION, *RECOVERY_STEPS)
 COUNTED_DECISION_PREDICATE = ("action = 'task_completed' AND task_name IN ("
                               + ", ".join(f"'{name}'" for name in COUNTED_DECISIONS) + ")")
+NO_LOAN_PREDICATE = "loan_id IS NULL"  # events of processes without a loan (IS_WITHOUT_LOAN states it literally)
 PARTITIONS = 16  # a constant: an event's partition is fixed when written (docs/audit.md); raising it later is safe
 
 
@@ -43,7 +44,9 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_loan_time", "loan_id", "occurred_at"),
-                      sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name"),
+                      # a task's earlier rounds, for processes without a loan (a loan's are found by loan_id)
+                      sa.Index("ix_audit_events_instance_task", "process_instance_id", "task_name",
+                               sqlite_where=sa.text(NO_LOAN_PREDICATE), postgresql_where=sa.text(NO_LOAN_PREDICATE)),
                       sa.Index("ix_audit_events_chain_seq", "chain", "chain_seq", unique=True),
                       sa.Index("ix_audit_events_decisions", "loan_id", "task_name", "occurred_at",
                                sqlite_where=sa.text(COUNTED_DECISION_PREDICATE),
@@ -71,6 +74,8 @@ class AuditEvent(Base):
     prev_hash: so.Mapped[str] = so.mapped_column(Digest)
     hash: so.Mapped[str] = so.mapped_column(Digest)  # not unique: (chain, chain_seq) orders the chains
 
+
+IS_WITHOUT_LOAN = AuditEvent.loan_id.is_(None)  # = NO_LOAN_PREDICATE: the partial index's condition
 
 IS_COUNTED_DECISION = sa.and_(  # = COUNTED_DECISION_PREDICATE, literally (the partial index's condition)
     AuditEvent.action == sa.literal_column("'task_completed'"),

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import AuditEvent, HumanTask, db
+from models import IS_WITHOUT_LOAN, AuditEvent, HumanTask, db
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class LoopHistory:
 
 
 def _completions(row: HumanTask) -> sa.Select:
-    subject = (AuditEvent.loan_id == row.loan_id if row.loan_id is not None
-               else AuditEvent.process_instance_id == row.process_instance_id)
+    subject = (AuditEvent.loan_id == row.loan_id if row.loan_id is not None  # ix_audit_events_loan_time
+               else sa.and_(IS_WITHOUT_LOAN, AuditEvent.process_instance_id == row.process_instance_id))
     return sa.select(AuditEvent).where(subject, AuditEvent.action.in_(("task_completed", "loan_registered")))
 
 
