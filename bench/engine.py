@@ -3,7 +3,8 @@
 Prints median and p95 milliseconds per completion for the real ``microcredit_loan`` diagram on
 SQLite, the SQL statements per step, the ratio to the bare engine with its own state load and dump
 (target <= 3), the stored instance state size, and the database bytes per loan taken from
-application to disbursement, audit events included (target <= 6 KB; SQLite pages after VACUUM).
+application to disbursement, audit events included (target <= 6 KB; SQLite pages after VACUUM), with
+each table's and index's share.
 Usage: .venv/bin/python bench/engine.py [--loans 200]
 """
 from __future__ import annotations
@@ -60,13 +61,28 @@ def service_timings(world, count: int) -> tuple[list[float], list[int], dict[str
     return timings, sizes, statements
 
 
-def database_bytes() -> int:
-    """The SQLite file's used size: pages after VACUUM times the page size."""
+def database_bytes() -> tuple[int, dict[str, int]]:
+    """The SQLite file's used size (pages after VACUUM times the page size) and the bytes of each table
+    and index (SQLite's ``dbstat``; empty where SQLite was built without it)."""
     db.session.commit()
     with db.engine.connect() as connection:
         connection.exec_driver_sql("VACUUM")
         pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
-        return pages * connection.exec_driver_sql("PRAGMA page_size").scalar()
+        try:
+            parts = dict(connection.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all())
+        except sa.exc.OperationalError:
+            parts = {}
+        return pages * connection.exec_driver_sql("PRAGMA page_size").scalar(), parts
+
+
+def print_bytes_by_part(before: dict[str, int], after: dict[str, int], loans: int) -> None:
+    """Each table's and index's bytes per loan, largest first (what to shrink to reach the target)."""
+    grown = {name: (size - before.get(name, 0)) / loans for name, size in after.items()}
+    shown = [(name, size) for name, size in sorted(grown.items(), key=lambda item: -item[1]) if size >= 1]
+    for name, size in shown[:12]:
+        print(f"  {name:45} {size:8,.0f} bytes per loan")
+    if len(shown) > 12:
+        print(f"  {len(shown) - 12} more tables and indexes {sum(size for _, size in shown[12:]):8,.0f} bytes per loan")
 
 
 def raw_step_data(name: str, data: dict) -> dict:
@@ -117,9 +133,10 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_world() as (_, world):
         register(world, make_household())  # the first loan warms the caches; the size counts from here
-        empty = database_bytes()
+        empty, empty_parts = database_bytes()
         service, sizes, statements = service_timings(world, args.loans)
-        per_loan = (database_bytes() - empty) / args.loans
+        full, full_parts = database_bytes()
+        per_loan = (full - empty) / args.loans
         raw = raw_timings(args.loans)
         raw_state = raw_timings(args.loans, with_state=True)
     s_med, s_p95 = statistics.median(service), percentile(service, 0.95)
@@ -140,6 +157,7 @@ def main() -> None:
           f"(compressed JSON, workflows/state_codec.py; target <= 8192)")
     print(f"database bytes per loan, application to disbursement, audit included: {per_loan:,.0f} "
           f"(target <= 6,144)")
+    print_bytes_by_part(empty_parts, full_parts, args.loans)
 
 
 if __name__ == "__main__":
