@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from uuid import UUID
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
