@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # seconds per bench; a tiny run takes a few
@@ -32,7 +33,7 @@ BENCHES = [
     ("overdue", ["--loans", "30"], "per 1,000"),
     ("lists", ["--households", "60", "--repeat", "2", "--depth", "2"], "tracemalloc peak"),
     ("history", ["--loans", "20"], "ms per day"),
-    # SQLite dry runs in a temporary folder; the PostgreSQL COPY path is run by hand (docs/scale.md)
+    # SQLite dry runs in a temporary folder; the PostgreSQL COPY path: test_the_generator_copies_into_postgresql
     ("portfolio", ["--loans", "120", "--townships", "3", "--chunk", "50"], "loans over 3 more townships"),
     ("province", ["--loans", "60", "--repeat", "2", "--depth", "2"], "tracemalloc peak"),
 ]
@@ -79,3 +80,40 @@ def test_every_bench_script_has_a_smoke_run():
     (``__init__``, ``scratch``, a bench's parts such as ``portfolio_clones`` or ``throughput_profile``)."""
     scripts = {path.stem for path in (ROOT / "bench").glob("*.py") if MAIN_BLOCK.search(path.read_text("utf-8"))}
     assert scripts == {bench[0] for bench in BENCHES}
+
+
+def test_the_generator_copies_into_postgresql(database_url, tmp_path):
+    """On a PostgreSQL test run, ``bench/portfolio.py`` builds its province by COPY (the path the million
+    loans take, which the SQLite dry run above does not) into a database of its own, and the trail it
+    wrote verifies."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the COPY path needs PostgreSQL (TEST_DATABASE_URL)")
+    from webapp import create_app
+    from workflows import audit
+
+    url = sa.engine.make_url(database_url)
+    target = url.set(database=f"{url.database}_copy")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    drop = sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    with admin.connect() as connection:
+        connection.execute(drop)
+    try:
+        result = run_bench("portfolio", ["--database-url", target.render_as_string(hide_password=False),
+                                         "--loans", "150", "--townships", "2", "--chunk", "50"], tmp_path)
+        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+        assert "COPY audit_events" in result.stdout, result.stdout
+        app = create_app({"SQLALCHEMY_DATABASE_URI": target.render_as_string(hide_password=False)})
+        with app.app_context():
+            from models import db
+
+            report = audit.verify()
+            stored = db.session.execute(sa.text(
+                "SELECT DISTINCT length(hash), length(prev_hash) FROM audit_events")).all()
+            db.session.remove()
+            db.engine.dispose()
+        assert report.ok and report.checked > 150 * 4, report
+        assert stored == [(32, 32)]  # the digests' bytes, as the app writes them (models.Digest)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
