@@ -62,8 +62,8 @@ class UtcDateTime(sa.types.TypeDecorator):
 class Digest(sa.types.TypeDecorator):
     """A SHA-256 digest: 64 hex digits in Python, its 32 bytes in the database (``BLOB`` / ``bytea``).
 
-    Half the bytes of the hex text, in the row and in any index on it. A stored value that is not
-    32 bytes (text put there by hand, say) reads back as it is, so it simply fails to match a hash."""
+    Half the bytes of the hex text, in the row and in any index on it. Whatever bytes are stored read
+    back as their hex, so a value of another length simply fails to match its hash."""
 
     impl = sa.LargeBinary(32)
     cache_ok = True
@@ -72,10 +72,9 @@ class Digest(sa.types.TypeDecorator):
         return None if value is None else bytes.fromhex(value)
 
     def process_result_value(self, value, dialect):
-        if value is None or isinstance(value, str):
+        if value is None or isinstance(value, str):  # text: put in by hand on SQLite, which keeps its type
             return value
-        value = bytes(value)
-        return value.hex() if len(value) == 32 else value.decode("utf-8", "replace")
+        return bytes(value).hex()
 
 
 class TaskId(sa.types.TypeDecorator):

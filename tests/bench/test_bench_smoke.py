@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from models import db
+from webapp import create_app
+from workflows import audit
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # seconds per bench; a tiny run takes a few
 
@@ -88,24 +92,20 @@ def test_the_generator_copies_into_postgresql(database_url, tmp_path):
     wrote verifies."""
     if not database_url.startswith("postgresql"):
         pytest.skip("the COPY path needs PostgreSQL (TEST_DATABASE_URL)")
-    from webapp import create_app
-    from workflows import audit
-
     url = sa.engine.make_url(database_url)
     target = url.set(database=f"{url.database}_copy")
+    target_url = target.render_as_string(hide_password=False)
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     drop = sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
     with admin.connect() as connection:
         connection.execute(drop)
     try:
-        result = run_bench("portfolio", ["--database-url", target.render_as_string(hide_password=False),
+        result = run_bench("portfolio", ["--database-url", target_url,
                                          "--loans", "150", "--townships", "2", "--chunk", "50"], tmp_path)
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
         assert "COPY audit_events" in result.stdout, result.stdout
-        app = create_app({"SQLALCHEMY_DATABASE_URI": target.render_as_string(hide_password=False)})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": target_url})
         with app.app_context():
-            from models import db
-
             report = audit.verify()
             stored = db.session.execute(sa.text(
                 "SELECT DISTINCT length(hash), length(prev_hash) FROM audit_events")).all()

@@ -10,6 +10,7 @@ from models import AuditEvent, HumanTask, db
 from webapp import create_app
 from workflows.tasks import history
 
+from .test_lean_storage_migration import index_definitions
 from .test_loan_history_migration import LOAN, NOW, PLACES
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
@@ -24,10 +25,7 @@ EVENT = ("INSERT INTO audit_events (id, chain, chain_seq, occurred_at, action, l
 
 
 def _index(connection) -> str:
-    if connection.dialect.name == "postgresql":
-        return connection.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = "
-                                          "'ix_audit_events_instance_task'")).scalar()
-    return connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_audit_events_instance_task'")).scalar()
+    return index_definitions(connection, "audit_events")["ix_audit_events_instance_task"]
 
 
 def test_the_index_holds_the_events_without_a_loan(empty_database):  # noqa: F811

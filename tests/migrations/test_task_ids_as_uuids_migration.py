@@ -12,20 +12,12 @@ import sqlalchemy as sa
 from models import HumanTask, db
 from webapp import create_app
 
+from .test_lean_storage_migration import index_definitions
 from .test_ready_only_indexes_migration import NOW, ROWS, TASK
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
 PREVIOUS_HEAD, THIS = "f1a2b3c4d5e6", "a2b3c4d5e6f7"
 IDS = [str(uuid.UUID(int=(0x1829 << 112) | n)) for n in (1, 2, 3)]
-
-
-def _index_sql(connection) -> dict[str, str]:
-    if connection.dialect.name == "postgresql":
-        rows = connection.execute(sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'human_tasks'"))
-    else:
-        rows = connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                          "AND tbl_name = 'human_tasks' AND sql IS NOT NULL"))
-    return dict(rows.all())
 
 
 def test_the_ids_become_16_bytes_and_read_back_the_same(empty_database):  # noqa: F811
@@ -37,11 +29,11 @@ def test_the_ids_become_16_bytes_and_read_back_the_same(empty_database):  # noqa
                 connection.execute(sa.text(statement), {"now": NOW})
             for n, (spiff, state) in enumerate(zip(IDS, ("ready", "completed", "ready")), start=1):
                 connection.execute(sa.text(TASK), {"id": n, "spiff": spiff, "state": state, "now": NOW})
-            indexes_before = _index_sql(connection)
+            indexes_before = index_definitions(connection, "human_tasks")
 
         flask_migrate.upgrade(revision=THIS)
         with db.engine.connect() as connection:
-            assert _index_sql(connection) == indexes_before
+            assert index_definitions(connection, "human_tasks") == indexes_before
             if connection.dialect.name == "sqlite":
                 assert connection.execute(sa.text("SELECT DISTINCT length(spiff_task_id) FROM human_tasks")).all() == [(16,)]
         assert db.session.scalars(sa.select(HumanTask.spiff_task_id).order_by(HumanTask.id)).all() == IDS
@@ -56,6 +48,6 @@ def test_the_ids_become_16_bytes_and_read_back_the_same(empty_database):  # noqa
         flask_migrate.downgrade(revision=PREVIOUS_HEAD)
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT spiff_task_id FROM human_tasks ORDER BY id")).scalars().all() == IDS
-            assert _index_sql(connection) == indexes_before
+            assert index_definitions(connection, "human_tasks") == indexes_before
         db.session.remove()
         db.engine.dispose()
