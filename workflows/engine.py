@@ -29,7 +29,7 @@ from . import clock
 from .errors import FormInvalidError, ProcessError
 from .safe_xml import parse_xml
 from .sandbox import make_script_engine
-from . import state_codec, task_walk
+from . import state_codec, state_pruning, task_walk
 from .state_codec import StateTaskConverter, parse_id
 
 RESERVED_DATA_KEYS = frozenset({"typename"})
@@ -139,8 +139,11 @@ def new_workflow(parsed: ParsedVersion, data: dict | None = None) -> BpmnWorkflo
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
-    """Instance state as compressed JSON (``state_codec``: a loan after disbursement is 46 KB of JSON, 1.6 KB stored)."""
-    return state_codec.compress(SERIALIZER.serialize_json(workflow).encode("utf-8"))
+    """Instance state as compressed JSON without its finished past (``state_pruning``, ``state_codec``:
+    a loan after disbursement is 34 KB of JSON, 1.1 KB stored)."""
+    with state_pruning.stored_view(workflow):
+        text = SERIALIZER.serialize_json(workflow)
+    return state_codec.compress(text.encode("utf-8"))
 
 
 def state_json(state: bytes) -> str:

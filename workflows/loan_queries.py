@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from models import (IS_READY, GRADES, LOAN_STATUSES, AuditEvent, Bank, Household, HumanTask, Loan,
                     ProcessInstance, Township, User, db)
 
-from . import instances, keyset, resident_id
+from . import instances, keyset, resident_id, state_pruning
 from .errors import FormInvalidError, NotFoundError
 from .permissions import BANK_ROLES, DISTRICT_READERS, TOWNSHIP_ROLES, in_scope
 
@@ -319,7 +319,7 @@ def diagram_state(loan_id: int) -> dict:
     if row is None:
         raise NotFoundError(f"no process instance for loan {loan_id}")
     workflow = instances.load(row.id).workflow
-    completed, current = {}, {}
+    completed, current = dict.fromkeys(state_pruning.finished_ids(workflow)), {}
     for spiff_task in workflow.get_tasks():
         bpmn_id = getattr(spiff_task.task_spec, "bpmn_id", None)
         if bpmn_id is None:

@@ -26,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from models import Loan, ProcessInstance, ProcessVersion, db
 
-from . import audit, engine, instances
+from . import audit, engine, instances, state_pruning
 from .audit import Actor
 from .drafts import require_admin
 from .errors import NotFoundError, PolicyViolationError
@@ -146,7 +146,8 @@ def _restore_timers(workflow, kept) -> None:
 
 def _blockers(workflow, parsed) -> dict[str, str]:
     """Tasks that ran in this instance and changed (or vanished) in the target spec: name -> the
-    name the diagram gives it (its BPMN name, else the spec name)."""
+    name the diagram gives it (its BPMN name, else the spec name). The completed tasks its stored
+    state left out (``state_pruning``) count as having run."""
     top, subprocesses = _diffs(workflow, parsed)
     found = {}
     for sp_id, diff in [(None, top), *subprocesses.items()]:
@@ -156,7 +157,24 @@ def _blockers(workflow, parsed) -> dict[str, str]:
             continue
         tasks = [t for t in diff.changed if t.state & RAN] + [t for t in diff.removed if t.state & PRESENT]
         found.update(_shown(t.task_spec) for t in tasks)
+    found.update(_pruned_blockers(workflow, parsed))
     return dict(sorted(found.items()))
+
+
+def _pruned_blockers(workflow, parsed) -> dict[str, str]:
+    """``_blockers`` for the completed tasks left out of the stored state, per process they ran in."""
+    registry, found = engine.SERIALIZER.registry, {}
+    for process, ids in state_pruning.finished_record(workflow).items():
+        old = workflow.spec if process == workflow.spec.name else workflow.subprocess_specs.get(process)
+        new = parsed.spec if process == workflow.spec.name else parsed.subprocess_specs.get(process)
+        if old is None:
+            continue
+        if new is None:
+            found[process] = process
+            continue
+        diff, ran = StructuralSpecDiff(registry, old, new), set(ids)
+        found.update(_shown(spec) for spec in [*diff.changed, *diff.removed] if spec.name in ran)
+    return found
 
 
 def _shown(spec) -> tuple[str, str]:
