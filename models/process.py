@@ -37,7 +37,8 @@ class ProcessInstance(Base):
 
     ``version`` is the optimistic-lock counter: a save that finds another version than it loaded
     fails with ``ConcurrentUpdateError``. ``next_timer_at`` lets the timer worker pick due
-    instances with an index instead of loading every state.
+    instances with an index instead of loading every state; ``timer_lease_until`` is a worker's claim
+    on a due instance while it fires it (another worker leaves it alone until then; a save ends it).
     """
 
     __tablename__ = "process_instances"
@@ -52,6 +53,7 @@ class ProcessInstance(Base):
     state: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)  # zlib-compressed JSON
     version: so.Mapped[int] = so.mapped_column(default=1)
     next_timer_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime, index=True)
+    timer_lease_until: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     process_version: so.Mapped[ProcessVersion] = so.relationship()

@@ -106,6 +106,7 @@ SAVE_STATE = sa.update(_INSTANCES).where(
     status=sa.bindparam("b_status", type_=_INSTANCES.c.status.type),
     end_event=sa.bindparam("b_end_event", type_=_INSTANCES.c.end_event.type),
     updated_at=sa.bindparam("b_updated_at", type_=_INSTANCES.c.updated_at.type),
+    timer_lease_until=None,  # a saved state ends a timer worker's claim on it
     version=sa.bindparam("b_version") + 1)
 
 
@@ -121,6 +122,7 @@ def mark_saved(row: ProcessInstance, values: dict) -> None:
     """Set on ``row`` what ``SAVE_STATE`` wrote, as its loaded values: the ORM does not write them again."""
     for key in ("state", "next_timer_at", "status", "end_event", "updated_at"):
         set_committed_value(row, key, values["b_" + key])
+    set_committed_value(row, "timer_lease_until", None)
     set_committed_value(row, "version", values["b_version"] + 1)
 
 

@@ -1,16 +1,18 @@
 """The timer worker: fire the timers of every instance that is due, a batch per transaction.
 
 Due instances are found by the indexed ``next_timer_at`` column, never by loading states, and taken
-``BATCH_SIZE`` at a time: a batch is read with one query per table, its engines run in memory and
-its writes go out as executemany and one flush, so the SQL statements of a batch do not grow with
-its size (``_fire_many``; tests/workflows/timers/). The one exception is SQLite's: new inbox rows go
-in as a completion's do (``instances.insert_rows``), one INSERT each there. An instance whose engine
-fails is left out of its batch; a batch whose write fails is fired again one instance per
-transaction (``_fire_alone``). On PostgreSQL a batch's rows are taken with ``FOR UPDATE SKIP
-LOCKED``, so several workers share the due set without waiting on each other; on SQLite (one writer
-at a time) the optimistic version check makes a second worker's save of the same instance fail and
-roll back instead, and an instance whose timer another worker already fired (its ``next_timer_at``
-moved on) is left alone.
+``BATCH_SIZE`` at a time. A worker first leases its batch (``_claim_due``: one UPDATE of
+``timer_lease_until`` on due instances nobody holds, committed at once), so two workers take
+disjoint batches and run their engines side by side, on SQLite too, where only the short writes
+take turns. A batch is then read with one query per table, its engines run in memory and its
+writes go out as executemany and one flush, so the SQL statements of a batch do not grow with its
+size (``_fire_many``; tests/workflows/timers/). The one exception is SQLite's: new inbox rows go in
+as a completion's do (``instances.insert_rows``), one INSERT each there. Each save ends its
+instance's lease; an instance whose engine fails is left out of its batch and its lease ended (it
+is due again at the next sweep); a batch whose write fails (a user completed a step of one of its
+instances meanwhile) is fired again one instance per transaction (``_fire_alone``), where the
+optimistic version check keeps a timer from firing twice. A lease of a worker that died runs out
+after ``LEASE``.
 
 After the due timers, each sweep recomputes days past due and risk classes
 (``overdue.recompute``), checks the risk fund ratio and schedules subsidy settlements. Two workers
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -37,6 +39,7 @@ from .tasks import four_eyes
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
+LEASE = timedelta(minutes=5)  # how long a worker's claim on a due instance holds if it never saves
 JOB_LOCKS = {"overdue": 7_310_001, "risk_fund": 7_310_002, "subsidy": 7_310_003,  # PostgreSQL advisory lock keys
              "credit_designations": 7_310_004, "audit_anchor": 7_310_005}
 
@@ -51,18 +54,38 @@ class SweepReport:
     jobs_skipped: int = 0  # housekeeping jobs another worker was running
 
 
-def _due_ids(now: datetime, skip: set[int], size: int) -> list[int]:
-    """Up to ``size`` due instances, oldest timer first (locked, skipping rows other workers hold, on PostgreSQL)."""
-    query = (
+def _claim_due(now: datetime, skip: set[int], size: int) -> list[int]:
+    """Lease up to ``size`` due instances to this worker, oldest timer first, and commit the lease.
+
+    One UPDATE sets ``timer_lease_until`` on due instances no other worker holds a lease on, in a
+    short transaction of its own: a worker then reads and runs its batch without a lock, so several
+    workers (on SQLite as on PostgreSQL, where ``SKIP LOCKED`` keeps two claims from waiting on each
+    other) run their engines at once on disjoint batches. The save of each instance ends its lease;
+    a lease left by a worker that died runs out after ``LEASE``.
+    """
+    due = (
         sa.select(ProcessInstance.id)
-        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)  # Spiff fires strictly after
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now,  # Spiff fires strictly after
+               sa.or_(ProcessInstance.timer_lease_until.is_(None), ProcessInstance.timer_lease_until <= now))
         .order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(size)
     )
     if skip:
-        query = query.where(ProcessInstance.id.not_in(skip))
+        due = due.where(ProcessInstance.id.not_in(skip))
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+        due = due.with_for_update(skip_locked=True)
+    taken = list(db.session.scalars(
+        sa.update(ProcessInstance).where(ProcessInstance.id.in_(due.scalar_subquery()))
+        .values(timer_lease_until=now + LEASE).returning(ProcessInstance.id)
+        .execution_options(synchronize_session=False)))
+    db.session.commit()
+    return sorted(taken)
+
+
+def _release(instance_ids: list[int]) -> None:
+    """End this worker's lease on instances it did not fire (they are due again at the next sweep)."""
+    if instance_ids:
+        db.session.execute(sa.update(ProcessInstance).where(ProcessInstance.id.in_(instance_ids))
+                           .values(timer_lease_until=None).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -95,7 +118,7 @@ def _claim(loaded) -> None:
     """Take the instance's row for this worker before running anything (a no-op UPDATE on the loaded version).
 
     On SQLite this takes the write lock, so a second worker waits and then finds another version
-    (or is refused as busy); on PostgreSQL the row is already locked by ``_due_ids``.
+    (or is refused as busy); on PostgreSQL it waits for a save of the row by another transaction.
     """
     claimed = db.session.execute(
         sa.update(ProcessInstance).where(ProcessInstance.id == loaded.row.id,
@@ -177,9 +200,10 @@ def _fire_batch(now: datetime, skip: set[int], size: int, report: SweepReport) -
     """
     taken, results, failed = [], [], []
     try:
-        taken = _due_ids(now, skip, size)
+        taken = _claim_due(now, skip, size)
         if taken:
             results, failed = _fire_many(taken, now)
+            _release(failed + [result.instance_id for result in results if not result.fired])
             _record(results)
             db.session.commit()
     except Exception:

@@ -1,9 +1,9 @@
 """Two timer workers on the same due set: every due timer fires exactly once.
 
-Each worker is a thread with its own app context (and so its own session and connection). On
-PostgreSQL (TEST_DATABASE_URL) they share the due set with ``FOR UPDATE SKIP LOCKED``; on SQLite
-the optimistic version check and the re-check of ``next_timer_at`` after loading keep a second
-firing out.
+Each worker is a thread with its own app context (and so its own session and connection). Each
+leases its batch first (``timers._claim_due``), on SQLite as on PostgreSQL (TEST_DATABASE_URL); the
+optimistic version check and the re-check of ``next_timer_at`` after loading keep a second firing
+out wherever a lease could not.
 """
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ from ..factories_postloan import at, disbursed
 LOANS = 4
 
 
-def run_workers(app, now, workers=2):
+def run_workers(app, now, workers=2, **sweep_args):
     reports, failures, start = [], [], threading.Barrier(workers)
 
     def work():
         with app.app_context():
             try:
                 start.wait()
-                reports.append(timers.sweep(now))
+                reports.append(timers.sweep(now, **sweep_args))
             except Exception as exc:  # reported to the test below
                 failures.append(exc)
             finally:
@@ -71,3 +71,31 @@ def test_a_second_sweep_finds_nothing_left(world):
     assert first.fired >= 1 and (again.fired, again.errors) == (0, 0)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HumanTask).where(
         HumanTask.loan_id == loan.id)) == 6
+
+
+def test_two_workers_lease_disjoint_batches_and_run_them_side_by_side(world, monkeypatch):
+    """Each worker leases its batch before it runs it: both hold a batch at once (a barrier in the
+    engine phase waits for both), neither fires the other's, and nothing conflicts. Without the
+    lease both would take the same oldest batch and one of them would be refused at its save."""
+    loans = [disbursed(world, household=make_household()) for _ in range(LOANS)]
+    db.session.commit()
+    both_running, fire_many = threading.Barrier(2, timeout=20), timers._fire_many
+    held: dict[str, list[int]] = {}
+
+    def fire_many_together(taken, now):
+        if threading.current_thread().name not in held:
+            held[threading.current_thread().name] = list(taken)
+            both_running.wait()
+        return fire_many(taken, now)
+
+    monkeypatch.setattr(timers, "_fire_many", fire_many_together)
+    reports, failures = run_workers(current_app._get_current_object(), at(date(2025, 4, 10)), batch_size=1)
+    assert failures == [] and len(held) == 2
+    first, second = held.values()
+    assert not set(first) & set(second)
+    assert all(report.fired >= 1 and report.conflicts == 0 for report in reports)
+    visits = db.session.scalars(sa.select(HumanTask.loan_id).where(HumanTask.name == "post_loan_visit")).all()
+    assert sorted(visits) == sorted(loan.id for loan in loans)
+    leased = db.session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.timer_lease_until.is_not(None)))
+    assert leased == 0  # every save ended its lease
