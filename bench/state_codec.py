@@ -6,9 +6,10 @@ shipped dictionary and per level, the median stored bytes of a disbursed loan's 
 and the milliseconds to compress and to decompress one. The level and dictionary the code uses are
 ``workflows.state_codec.ZSTD_LEVEL`` and ``DICTIONARY_VERSION``.
 
-``--write-dictionary FILE`` also writes a new dictionary's content: a disbursed loan's state JSON with
-its task ids renumbered under a zero prefix and its resident ID replaced (no person's data in a
-shipped file). A new dictionary is added as the next ``state_dictionary_<n>.json``, never written over
+``--write-dictionary FILE`` also writes a new dictionary's content: the JSON of three states of one
+loan (in the middle of its application, after its first visit, and last, nearest to what it matches
+best, after disbursement) with their task ids renumbered under a zero prefix and the resident ID
+replaced (no person's data in a shipped file). A new dictionary is added as the next ``state_dictionary_<n>.json``, never written over
 one that states already name.
 Usage: .venv/bin/python bench/state_codec.py [--loans 5] [--write-dictionary FILE]
 """
@@ -44,8 +45,8 @@ def _state(loan_id: int) -> bytes:
     return db.session.scalars(sa.select(ProcessInstance.state).filter_by(loan_id=loan_id)).one()
 
 
-def stage_states(world, loans: int) -> tuple[list[bytes], list[bytes]]:
-    """(every state of every loan's stages, the disbursed loans' states), as JSON."""
+def stage_states(world, loans: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """(every state of every loan's stages, the disbursed loans' states, the visited loans'), as JSON."""
     every, disbursed_states = [], []
     for n in range(loans):
         with clock.frozen(at(date(2025, 1, 10))):
@@ -56,8 +57,10 @@ def stage_states(world, loans: int) -> tuple[list[bytes], list[bytes]]:
             disbursed_states.append(_state(loan.id))
     visited = [disbursed(world, on=date(2025, 1, 10), household=make_household()).id for _ in range(loans)]
     sweep(date(2025, 4, 11))
-    every += disbursed_states + [_state(loan_id) for loan_id in visited]
-    return [state_codec.decompress(s) for s in every], [state_codec.decompress(s) for s in disbursed_states]
+    visited_states = [_state(loan_id) for loan_id in visited]
+    every += disbursed_states + visited_states
+    return ([state_codec.decompress(s) for s in every], [state_codec.decompress(s) for s in disbursed_states],
+            [state_codec.decompress(s) for s in visited_states])
 
 
 def measure(texts: list[bytes], version: int, level: int) -> tuple[float, float, float]:
@@ -79,14 +82,15 @@ def measure(texts: list[bytes], version: int, level: int) -> tuple[float, float,
     return statistics.median(sizes), statistics.median(packing), statistics.median(unpacking)
 
 
-def dictionary_content(text: bytes) -> bytes:
-    """A state's JSON fit to ship: task ids renumbered under a zero prefix, the resident ID replaced."""
+def dictionary_content(texts: list[bytes]) -> bytes:
+    """States' JSON fit to ship, one per line: task ids renumbered under a zero prefix, the resident ID replaced."""
     numbers: dict[bytes, bytes] = {}
 
     def renumber(match: re.Match) -> bytes:
         return numbers.setdefault(match.group(0), str(UUID(int=(0x8 << 76) | (0b10 << 62) | len(numbers) + 1)).encode())
 
-    return RESIDENT_ID.sub(b'"id_number": "110101199001010000"', TASK_ID.sub(renumber, text))
+    return b"\n".join(RESIDENT_ID.sub(b'"id_number": "110101199001010000"', TASK_ID.sub(renumber, text))
+                      for text in texts)
 
 
 def main() -> None:
@@ -95,7 +99,7 @@ def main() -> None:
     parser.add_argument("--write-dictionary", type=Path, default=None)
     args = parser.parse_args()
     with scratch_world() as (_, world):
-        every, disbursed_states = stage_states(world, args.loans)
+        every, disbursed_states, visited_states = stage_states(world, args.loans)
         loan_count = db.session.scalar(sa.select(sa.func.count()).select_from(Loan))
     print(f"{len(every)} states of {loan_count} loans; a disbursed loan's state is "
           f"{statistics.median(len(t) for t in disbursed_states):,.0f} bytes of JSON")
@@ -108,7 +112,8 @@ def main() -> None:
             print(f"dictionary {version}, level {level:>2}: disbursed {disbursed_size:6,.0f} bytes, every stage median "
                   f"{size:6,.0f} bytes; compress {pack:.3f} ms, decompress {unpack:.3f} ms{used}")
     if args.write_dictionary:
-        args.write_dictionary.write_bytes(dictionary_content(disbursed_states[0]))
+        in_application = every[len(STEPS) // 2]
+        args.write_dictionary.write_bytes(dictionary_content([in_application, visited_states[0], disbursed_states[0]]))
         print(f"wrote {args.write_dictionary} ({args.write_dictionary.stat().st_size:,} bytes)")
 
 

@@ -2,8 +2,8 @@
 
 **Compression.** A state is SpiffWorkflow's JSON compressed by zstd against a shared dictionary:
 ``b"Z" + <dictionary version byte> + <zstd frame>``. The dictionary (``data/state_dictionary_<n>.json``)
-is the JSON of a typical loan's state (ids and personal data replaced), so what every state shares
-(task spec names, keys, the delta layout) costs a few bytes: a loan after disbursement takes 1.6 KB
+is the JSON of typical loan states (ids and personal data replaced), so what every state shares
+(task spec names, keys, the delta layout) costs a few bytes: a loan after disbursement takes 1.1 KB
 (see "Level and dictionary") instead of 5.5 KB with zlib. A dictionary file never changes once
 shipped (states written with it name its version); a better one is added as the next version, and
 states written with an older one still load, as do states written before (zlib, first byte 0x78).
@@ -29,11 +29,14 @@ their last digits and zstd stores most of each as a match. A forked worker draws
 Each task's ``last_state_change`` (``time.time()`` when its state changed; nothing here reads it) is
 written to the millisecond: its last four digits were noise that cost 300 bytes.
 
-**Level and dictionary.** Dictionary 2 is a disbursed loan's state in this format
-(``bench/state_codec.py --write-dictionary`` makes one; dictionary 1 was a state with random ids),
-used at level 7: a disbursed loan's state is 1.6 KB instead of 3.7 KB with dictionary 1 at level 3,
-for about 0.06 ms more per dump. Below about 2 KB two states share a 4 KB SQLite page (a larger one
-takes a page of its own); ``bench/state_codec.py`` prints the sizes and times of each.
+**Level and dictionary.** Dictionary 3 is the JSON of three states of one loan as they are stored
+since the finished past is left out (``state_pruning``): in the middle of its application, after
+its first visit and, last (zstd's nearest matches are the cheapest), after disbursement.
+``bench/state_codec.py --write-dictionary`` makes one. Dictionary 2 was a disbursed loan's whole
+state, dictionary 1 one with random ids. At level 7 a disbursed loan's state is about 1.1 KB with
+dictionary 3, 1.2 KB with dictionary 2 (3.7 KB with dictionary 1 at level 3, before the ids were
+made alike). Under about 1.2 KB, three rows of ``process_instances`` share a 4 KB SQLite page;
+above it, two. ``bench/state_codec.py`` prints the sizes and times of each.
 """
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 
-DICTIONARY_VERSION = 2
+DICTIONARY_VERSION = 3
 DICTIONARY_DIR = Path(__file__).resolve().parent / "data"
 ZSTD_LEVEL = 7
 ZSTD_MARK = b"Z"
