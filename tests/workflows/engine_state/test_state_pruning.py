@@ -53,7 +53,8 @@ def _lifecycle(world) -> tuple[list[tuple], list[int]]:
         row = _row(loan.id)
         diagram = loan_queries.diagram_state(loan.id)
         seen.append((step, open_tasks(loan.id), db.session.get(Loan, loan.id).status, row.status, row.end_event,
-                     row.next_timer_at and clock.local(row.next_timer_at), diagram["completed"], diagram["current"]))
+                     row.next_timer_at and clock.local(row.next_timer_at), sorted(diagram["completed"]),
+                     diagram["current"]))  # the completed steps in any order: the diagram colours them
         sizes.append(_stored_tasks(row.state))
 
     year = disbursed(world, on=DISBURSED, household=make_household())
@@ -81,6 +82,22 @@ def _lifecycle(world) -> tuple[list[tuple], list[int]]:
     follow_timers(world, month, EXTENDED)
     look(month, "at the extended maturity")
     return seen, sizes
+
+
+def test_a_whole_life_comes_out_the_same_with_and_without_pruning(world, monkeypatch):
+    with clock.frozen(at(DISBURSED)):
+        risk_fund.record_entry(world.actor("finance"), "deposit", Decimal("100000.00"), DISBURSED, "首期")
+    pruned, pruned_sizes = _lifecycle(world)
+    monkeypatch.setattr(state_pruning, "stored_view", _unpruned)
+    whole, whole_sizes = _lifecycle(world)
+    assert pruned == whole
+    steps = {step[0]: step for step in pruned}
+    assert steps["at maturity"][1] == ["maturity_review"] and steps["written off"][2] == "written_off"
+    assert steps["extended"][2] == "extended" and steps["at the extended maturity"][1] == ["maturity_review"]
+    assert {"register_application", "disburse_loan", "post_loan_visit"} <= set(steps["at maturity"][6])
+    for step, p, w in zip(pruned, pruned_sizes, whole_sizes):
+        assert p < w or step[3] == "completed", step[0]  # a finished process is stored whole
+    assert whole_sizes[1] - whole_sizes[0] > pruned_sizes[1] - pruned_sizes[0]  # a year's rounds grow it less
 
 
 def test_after_disbursement_the_application_steps_are_left_out_and_the_workflow_in_memory_is_not(world):
