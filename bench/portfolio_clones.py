@@ -144,8 +144,8 @@ def chain_audit(events: list[dict], chains: Chains) -> None:
     for event in events:
         chain = audit.partition_for(event["loan_id"], event["process_instance_id"])
         head = chains.heads[chain]
-        event.update(chain=chain, chain_seq=head[0] + 1, prev_hash=head[1])
-        event["hash"] = audit.event_hash(SimpleNamespace(**event))
+        event.update(chain=chain, chain_seq=head[0] + 1)
+        event["hash"] = audit.event_hash(SimpleNamespace(**event), head[1])
         head[:] = [head[0] + 1, event["hash"], event["id"]]
 
 

@@ -71,8 +71,8 @@ class AuditEvent(Base):
     after: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     codes: so.Mapped[list | None] = so.mapped_column(sa.JSON)
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    prev_hash: so.Mapped[str] = so.mapped_column(Digest)
     hash: so.Mapped[str] = so.mapped_column(Digest)  # not unique: (chain, chain_seq) orders the chains
+    # No prev_hash: the hash covers the hash of the event before it in its partition, which that event holds.
 
 
 IS_WITHOUT_LOAN = AuditEvent.loan_id.is_(None)  # = NO_LOAN_PREDICATE: the partial index's condition

@@ -33,8 +33,8 @@ from . import clock
 HASHED_FIELDS = (
     "occurred_at", "action", "actor_id", "actor_name", "actor_role", "ip_address", "loan_id",
     "household_id", "township_id", "bank_id", "process_instance_id", "task_name", "before",
-    "after", "codes", "comment", "prev_hash",
-)
+    "after", "codes", "comment",
+)  # and ``prev_hash``, the hash of the event before it in its partition (not stored: see ``event_hash``)
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,12 @@ def jsonable(value):
     return value
 
 
-def event_hash(event: AuditEvent) -> str:
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    """sha256 over the event's content and ``prev_hash``, the hash of the event before it in its
+    partition (its genesis for the first). The link is hashed, not stored: the event before it holds
+    it, so verifying walks each partition in order and hands each event the hash before it."""
     content = {name: jsonable(getattr(event, name)) for name in HASHED_FIELDS}
+    content["prev_hash"] = prev_hash
     if event.business_date is not None:
         content["business_date"] = event.business_date.isoformat()
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -183,9 +187,9 @@ def record(action: str, actor: Actor = SYSTEM, *, loan: Loan | None = None, **fi
         action=action, occurred_at=clock.wall_now(), business_date=clock.today(),
         actor_id=actor.user_id, actor_name=actor.user.username if actor.user else None,
         actor_role=actor.role, ip_address=actor.ip_address, chain=tail.chain, chain_seq=tail.sequence + 1,
-        prev_hash=tail.last_hash, **fields,
+        **fields,
     )
-    event.hash = event_hash(event)
+    event.hash = event_hash(event, tail.last_hash)
     db.session.add(event)
     tail.advance(event)
     return event
@@ -288,10 +292,8 @@ class _Walk:
     def event(self, part: _Partition, event: AuditEvent) -> None:
         """Check the partition's next event (in position order) against the one before, its head and anchors."""
         reasons = []
-        if event.prev_hash != part.prev:
-            reasons.append("link to the previous event does not match")
-        if event_hash(event) != event.hash:
-            reasons.append("content does not match its hash")
+        if event_hash(event, part.prev) != event.hash:
+            reasons.append("content, or the event before it, does not match its hash")
         if event.chain_seq != part.seq + 1:
             reasons.append(f"position {event.chain_seq} follows {part.seq}")
         if event.id <= part.id:

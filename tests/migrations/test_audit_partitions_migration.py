@@ -23,7 +23,7 @@ from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture
 
 PREVIOUS_HEAD, THIS = "e9a0b1c2d3e4", "a1b2c3d4e5f6"
 START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
-COLUMNS = ("id", "hash", "business_date", *audit.HASHED_FIELDS)
+COLUMNS = ("id", "hash", "business_date", "prev_hash", *audit.HASHED_FIELDS)  # the link was stored then
 
 
 def write_single_chain(connection, count: int = 4, head_count: int | None = None) -> list[tuple[int, str]]:
@@ -34,7 +34,7 @@ def write_single_chain(connection, count: int = 4, head_count: int | None = None
         fields = {name: None for name in audit.HASHED_FIELDS} | {
             "occurred_at": START + timedelta(minutes=number), "action": f"old_{number}", "actor_role": "system",
             "after": {"n": number}, "prev_hash": previous, "business_date": date(2026, 11, 30)}
-        previous = audit.event_hash(SimpleNamespace(**fields))
+        previous = audit.event_hash(SimpleNamespace(**fields), previous)
         event_id = connection.scalar(sa.insert(events).values(
             hash=previous, **{**fields, "occurred_at": fields["occurred_at"].replace(tzinfo=None),
                               "after": json.dumps(fields["after"])}).returning(events.c.id))
@@ -79,7 +79,7 @@ def test_the_single_chain_becomes_partition_0_and_still_verifies(empty_database,
     assert tuple(heads[0]) == (0, 4, written[-1][1], written[-1][0])
     assert [tuple(row) for row in heads[1:]] == [(c, 0, genesis_hash(c), None) for c in range(1, PARTITIONS)]
     assert first_report == audit.ChainReport(True, 4)
-    assert (new.chain, new.chain_seq, new.prev_hash) == (0, 5, written[-1][1])
+    assert (new.chain, new.chain_seq, new.hash) == (0, 5, audit.event_hash(new, written[-1][1]))
     assert second_report == audit.ChainReport(True, 5)
     if trigger is not None:
         assert trigger == "O"  # there and enabled

@@ -24,13 +24,13 @@ START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
 
 def previous_hash(fields: dict) -> str:
-    content = {name: audit.jsonable(fields.get(name)) for name in audit.HASHED_FIELDS}
+    content = {name: audit.jsonable(fields.get(name)) for name in (*audit.HASHED_FIELDS, "prev_hash")}
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def write_events_as_before(connection, count: int = 3) -> None:
-    events = sa.table("audit_events", *(sa.column(name) for name in ("id", "hash", *audit.HASHED_FIELDS)))
+    events = sa.table("audit_events", *(sa.column(name) for name in ("id", "hash", "prev_hash", *audit.HASHED_FIELDS)))
     previous, last_id = GENESIS_HASH, None
     for number in range(1, count + 1):
         fields = {"occurred_at": START + timedelta(minutes=number), "action": f"old_{number}", "actor_role": "system",

@@ -37,7 +37,7 @@ def _events() -> list[dict]:
         fields = {name: None for name in (*audit.HASHED_FIELDS, "business_date")}
         fields.update(occurred_at=AT, action=action, actor_name="clerk_hanfeng", task_name=task,
                       after={"form": {"note": comment}}, comment=comment, prev_hash=prev)
-        digest = audit.event_hash(SimpleNamespace(**fields))
+        digest = audit.event_hash(SimpleNamespace(**fields), prev)
         events.append({**fields, "id": n, "chain": CHAIN, "at": NOW, "after": f'{{"form": {{"note": "{comment}"}}}}'
                        if comment else '{"form": {"note": null}}', "hash": digest})
         prev = digest

@@ -13,6 +13,7 @@ from models import AuditEvent, Household, db
 from webapp import create_app
 from workflows import audit
 
+from ..workflows.test_audit_chain import tamper
 from .test_lean_storage_migration import CHAIN, EVENT, HEAD, _events
 from .test_loan_history_migration import PLACES
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
@@ -37,21 +38,23 @@ def test_timestamps_become_integers_and_read_back_the_same(empty_database):  # n
             for statement, values in PLACES:
                 connection.execute(sa.text(statement), {"now": WRITTEN if sqlite else AT, **values})
             for event in events:
-                connection.execute(sa.text(EVENT), {**event, "at": WRITTEN if sqlite else AT})
+                connection.execute(sa.text(EVENT), {**event, "at": WRITTEN if sqlite else AT,
+                                                    "prev_hash": bytes.fromhex(event["prev_hash"]),
+                                                    "hash": bytes.fromhex(event["hash"])})
             connection.execute(sa.text(HEAD), {"chain": CHAIN, "seq": 3, "hash": events[-1]["hash"], "id": 3})
             connection.execute(sa.text("UPDATE households SET updated_at = :later"),
                                {"later": WHOLE_SECOND if sqlite else datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc)})
         # The events were hashed at ``_events``'s own instant; give them that one instead of WRITTEN.
         first = events[0]["occurred_at"]
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("UPDATE audit_events SET occurred_at = :at"),
-                               {"at": first.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else first})
+        tamper("UPDATE audit_events SET occurred_at = :at",
+               at=first.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else first)
 
         flask_migrate.upgrade(revision=THIS)
-        with db.engine.connect() as connection:
-            households = _stored(connection, "households", "created_at") + _stored(connection, "households", "updated_at")
-            events_at = _stored(connection, "audit_events", "occurred_at")
         if sqlite:
+            with db.engine.connect() as connection:
+                households = (_stored(connection, "households", "created_at")
+                              + _stored(connection, "households", "updated_at"))
+                events_at = _stored(connection, "audit_events", "occurred_at")
             assert households == [(1796025600123456, "integer"), (1796031000000000, "integer")]
             assert {kind for _, kind in events_at} == {"integer"}
         household = db.session.get(Household, 1)
@@ -65,9 +68,9 @@ def test_timestamps_become_integers_and_read_back_the_same(empty_database):  # n
         db.session.remove()
 
         flask_migrate.downgrade(revision=PREVIOUS_HEAD)
-        with db.engine.connect() as connection:
-            back = _stored(connection, "households", "created_at") + _stored(connection, "households", "updated_at")
         if sqlite:
+            with db.engine.connect() as connection:
+                back = _stored(connection, "households", "created_at") + _stored(connection, "households", "updated_at")
             assert back == [(WRITTEN, "text"), ("2026-11-30 09:30:00.000000", "text")]
         db.session.remove()
         db.engine.dispose()

@@ -63,7 +63,8 @@ def test_a_partitions_tail_rewritten_and_rechained_with_its_head_is_caught_by_th
     _anchor_at(T0)
     forged = db.session.get(AuditEvent, ids[2])
     forged.comment = "forged"
-    new_hash = audit.event_hash(forged)
+    before = db.session.get(AuditEvent, ids[1])
+    new_hash = audit.event_hash(forged, before.hash)
     db.session.expunge(forged)
     tamper("UPDATE audit_events SET comment = 'forged', hash = :hash WHERE id = :id",
            hash=bytes.fromhex(new_hash), id=ids[2])  # the column holds the digest's bytes (models.Digest)

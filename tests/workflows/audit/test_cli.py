@@ -33,7 +33,9 @@ def test_audit_verify_names_every_broken_event_and_partition(world, runner):
     changed, after_gap = (db.session.get(AuditEvent, event_id).chain_seq for event_id in (in_4[1], in_13[1]))
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
-    first = f"BROKEN at event {in_4[1]}: partition 4, position {changed}: content does not match its hash"
+    first = (f"BROKEN at event {in_4[1]}: partition 4, position {changed}: "
+             "content, or the event before it, does not match its hash")
     assert first in result.output
-    assert (f"also broken: partition 13, position {after_gap}: link to the previous event does not match; "
+    assert (f"also broken: partition 13, position {after_gap}: content, or the event before it, does not match "
+            "its hash; "
             f"position {after_gap} follows {after_gap - 2} (event {in_13[1]})") in result.output

@@ -22,32 +22,33 @@ def event_of(action: str) -> AuditEvent:
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).one()
 
 
-def previous_hash(event: AuditEvent) -> str:
+def previous_hash(event: AuditEvent, prev_hash: str) -> str:
     """The hash as the code before the business date computed it."""
     content = {name: audit.jsonable(getattr(event, name)) for name in audit.HASHED_FIELDS}
+    content["prev_hash"] = prev_hash
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record_as_before(action: str) -> AuditEvent:
-    """An event appended as the previous code did: no business date, the previous hash."""
+def record_as_before(action: str) -> tuple[AuditEvent, str]:
+    """An event appended as the previous code did: no business date, the previous hash; and its link."""
     tail = audit._tail(None, None)  # this transaction's partition, locked
-    event = AuditEvent(action=action, occurred_at=at(2, 9), chain=tail.chain, chain_seq=tail.sequence + 1,
-                       prev_hash=tail.last_hash)
-    event.hash = previous_hash(event)
+    link = tail.last_hash
+    event = AuditEvent(action=action, occurred_at=at(2, 9), chain=tail.chain, chain_seq=tail.sequence + 1)
+    event.hash = previous_hash(event, link)
     db.session.add(event)
     tail.advance(event)
     db.session.commit()
-    return event
+    return event, link
 
 
 def test_an_event_from_before_the_business_date_hashes_as_before_and_verifies(world):
-    old = record_as_before("old_event")
-    assert old.business_date is None and audit.event_hash(old) == old.hash
+    old, link = record_as_before("old_event")
+    assert old.business_date is None and audit.event_hash(old, link) == old.hash
     audit.record("new_event")
     db.session.commit()
     new = event_of("new_event")
-    assert new.business_date == clock.today() and audit.event_hash(new) != previous_hash(new)
+    assert new.business_date == clock.today() and audit.event_hash(new, old.hash) != previous_hash(new, old.hash)
     assert audit.verify().ok
 
 
