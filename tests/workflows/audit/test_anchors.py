@@ -61,11 +61,11 @@ def test_a_partitions_tail_rewritten_and_rechained_with_its_head_is_caught_by_th
     loan = by_partition(loans())[12]
     ids = events_in(loan, 3)
     _anchor_at(T0)
-    forged = db.session.get(AuditEvent, ids[2])
-    forged.comment = "forged"
     before = db.session.get(AuditEvent, ids[1])
+    forged = db.session.get(AuditEvent, ids[2])
+    db.session.expunge(forged)  # forged outside the session: on PostgreSQL a flushed UPDATE is refused
+    forged.comment = "forged"
     new_hash = audit.event_hash(forged, before.hash)
-    db.session.expunge(forged)
     tamper("UPDATE audit_events SET comment = 'forged', hash = :hash WHERE id = :id",
            hash=bytes.fromhex(new_hash), id=ids[2])  # the column holds the digest's bytes (models.Digest)
     set_head(12, forged.chain_seq, new_hash, ids[2])
