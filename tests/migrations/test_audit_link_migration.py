@@ -14,8 +14,7 @@ from webapp import create_app
 from workflows import audit
 
 from ..workflows.test_audit_chain import tamper
-from .test_lean_storage_migration import AT, CHAIN, EVENT, HEAD, _events
-from .test_loan_history_migration import PLACES
+from .test_lean_storage_migration import AT, _events, write_trail
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
 PREVIOUS_HEAD, THIS = "d5e6f7a8b9c0", "e6f7a8b9c0d1"
@@ -33,13 +32,7 @@ def test_the_trail_verifies_without_its_stored_links_and_gets_them_back(empty_da
         flask_migrate.upgrade(revision=PREVIOUS_HEAD)
         sqlite = db.engine.dialect.name == "sqlite"
         with db.engine.begin() as connection:
-            for statement, values in PLACES:
-                connection.execute(sa.text(statement), {"now": MICROSECONDS if sqlite else AT, **values})
-            for event in events:
-                connection.execute(sa.text(EVENT), {**event, "at": MICROSECONDS if sqlite else AT,
-                                                    "prev_hash": bytes.fromhex(event["prev_hash"]),
-                                                    "hash": bytes.fromhex(event["hash"])})
-            connection.execute(sa.text(HEAD), {"chain": CHAIN, "seq": 3, "hash": events[-1]["hash"], "id": 3})
+            write_trail(connection, events, MICROSECONDS if sqlite else AT)
             stored_links = _links(connection)
         assert stored_links == [bytes.fromhex(e["prev_hash"]) for e in events]
 

@@ -44,6 +44,19 @@ def _events() -> list[dict]:
     return events
 
 
+def write_trail(connection, events: list[dict], at) -> None:
+    """The places a loan names (``PLACES``) and ``events`` with their digests and links as bytes (the
+    schema from f1a2b3c4d5e6 up to e6f7a8b9c0d1), all written at ``at``, and the chain's head on the
+    last event: the trail the later migration tests start from."""
+    for statement, values in PLACES:
+        connection.execute(sa.text(statement), {"now": at, **values})
+    for event in events:
+        connection.execute(sa.text(EVENT), {**event, "at": at, "prev_hash": bytes.fromhex(event["prev_hash"]),
+                                            "hash": bytes.fromhex(event["hash"])})
+    connection.execute(sa.text(HEAD), {"chain": CHAIN, "seq": len(events), "hash": events[-1]["hash"],
+                                       "id": events[-1]["id"]})
+
+
 def _stored(connection) -> list[tuple]:
     return connection.execute(sa.text("SELECT prev_hash, hash FROM audit_events ORDER BY id")).all()
 

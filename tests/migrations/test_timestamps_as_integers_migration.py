@@ -14,8 +14,7 @@ from webapp import create_app
 from workflows import audit
 
 from ..workflows.test_audit_chain import tamper
-from .test_lean_storage_migration import CHAIN, EVENT, HEAD, _events
-from .test_loan_history_migration import PLACES
+from .test_lean_storage_migration import _events, write_trail
 from .test_task_pipeline_migration import empty_database  # noqa: F401  (fixture)
 
 PREVIOUS_HEAD, THIS = "c4d5e6f7a8b9", "d5e6f7a8b9c0"
@@ -35,13 +34,7 @@ def test_timestamps_become_integers_and_read_back_the_same(empty_database):  # n
         flask_migrate.upgrade(revision=PREVIOUS_HEAD)
         sqlite = db.engine.dialect.name == "sqlite"
         with db.engine.begin() as connection:
-            for statement, values in PLACES:
-                connection.execute(sa.text(statement), {"now": WRITTEN if sqlite else AT, **values})
-            for event in events:
-                connection.execute(sa.text(EVENT), {**event, "at": WRITTEN if sqlite else AT,
-                                                    "prev_hash": bytes.fromhex(event["prev_hash"]),
-                                                    "hash": bytes.fromhex(event["hash"])})
-            connection.execute(sa.text(HEAD), {"chain": CHAIN, "seq": 3, "hash": events[-1]["hash"], "id": 3})
+            write_trail(connection, events, WRITTEN if sqlite else AT)
             connection.execute(sa.text("UPDATE households SET updated_at = :later"),
                                {"later": WHOLE_SECOND if sqlite else datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc)})
         # The events were hashed at ``_events``'s own instant; give them that one instead of WRITTEN.
