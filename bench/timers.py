@@ -7,9 +7,9 @@ waiting counts, the seconds of one sweep, ms and SQL statements per fired timer,
 Python memory (tracemalloc) of a sweep at waiting/10 and at waiting (it must not grow with the
 waiting count); then whether the cost follows the due count (2x due, same waiting).
 
-``--workers 2`` runs that many worker processes released together on the same due set (on
-PostgreSQL they take disjoint work with ``FOR UPDATE SKIP LOCKED``) and prints each one's share
-and whether any timer fired twice. ``--database-url`` measures on PostgreSQL (the database must
+``--workers 2`` runs that many worker processes released together on the same due set (each leases
+its batches, ``timers._claim_due``, so they take disjoint work on either database) and prints each
+one's share and whether any timer fired twice. ``--database-url`` measures on PostgreSQL (the database must
 exist; its tables are dropped and made anew): without it, a temporary SQLite file.
 Targets: 1,000 due among 100,000 waiting <= 2 s on SQLite; <= 3 s with two workers on PostgreSQL.
 Usage: .venv/bin/python bench/timers.py [--waiting 100000] [--due 1000] [--workers 1]
