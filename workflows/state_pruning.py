@@ -35,9 +35,9 @@ written before this (or by a version without it) loads as it is, and is pruned a
 **What changes, and what does not.** The engine's joins look at their own inputs below the split
 (kept), at unfinished tasks (kept) and, for a parallel gateway in a loop, at its earlier instances
 that are not ancestors: those of a round already past the cut are gone, so their data no longer
-merges into a later round's join (the round's own branches still do). A version migration checks
-only the tasks still stored: a changed step in the pruned past no longer blocks moving an instance,
-which can never go back to it. ``tests/workflows/engine_state/test_state_pruning.py`` runs every
+merges into a later round's join (the round's own branches still do). A version migration reads
+the record as well: a step in the pruned past that the new version changed or removed still blocks
+moving an instance, as it did when the step was stored (``migration._pruned_blockers``). ``tests/workflows/engine_state/test_state_pruning.py`` runs every
 stage of the bundled diagrams with and without pruning and compares what the engine does.
 """
 from __future__ import annotations
